@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "proxy/base/counters.h"
+#include "proxy/base/log.h"
+#include "proxy/base/random.h"
+#include "proxy/base/result.h"
+#include "proxy/base/strings.h"
+
+using namespace proxy;
+
+TEST_CASE("Result carries a value or an error with its SIP status") {
+  Result<int> good = 7;
+  REQUIRE(good);
+  CHECK(*good == 7);
+  Result<int> bad = makeError(400, "Missing Call-ID");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().status == 400);
+  CHECK(bad.error().detail == "Missing Call-ID");
+  Result<void> fine;
+  CHECK(fine.ok());
+}
+
+TEST_CASE("parseUnsigned rejects signs, blanks and overflow") {
+  CHECK(parseUnsigned<uint32_t>("4294967295") == 4294967295u);
+  CHECK_FALSE(parseUnsigned<uint32_t>("4294967296"));
+  CHECK_FALSE(parseUnsigned<uint32_t>("-1"));
+  CHECK_FALSE(parseUnsigned<uint32_t>(" 1"));
+  CHECK_FALSE(parseUnsigned<uint32_t>(""));
+}
+
+TEST_CASE("iequals and trim") {
+  CHECK(iequals("Content-Length", "content-LENGTH"));
+  CHECK_FALSE(iequals("Via", "Vias"));
+  CHECK(trim(" \t a b \r\n") == "a b");
+}
+
+TEST_CASE("counters count by name") {
+  counters::resetForTest();
+  auto c = counters::get("drops.test");
+  c.add();
+  counters::add("drops.test", 2);
+  CHECK(c.value() == 3);
+}
+
+TEST_CASE("random tokens are the right length and differ") {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    auto t = randomToken(16);
+    CHECK(t.size() == 16);
+    seen.insert(t);
+  }
+  CHECK(seen.size() == 100);
+}
+
+TEST_CASE("log levels parse") {
+  CHECK(log::parseLevel("debug") == log::Level::Debug);
+  CHECK_FALSE(log::parseLevel("loud"));
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small allocation-free helpers over std::string_view used by every parser.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace proxy {
+
+inline char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (asciiLower(a[i]) != asciiLower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+inline bool isLws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && isLws(s.front())) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && isLws(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+inline std::string toLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = asciiLower(c);
+  }
+  return out;
+}
+
+// Parses a whole decimal unsigned number; rejects signs, blanks and overflow.
+template <typename T = uint64_t>
+std::optional<T> parseUnsigned(std::string_view s) {
+  if (s.empty()) {
+    return std::nullopt;
+  }
+  T value{};
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace proxy

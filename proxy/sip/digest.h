@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// HTTP Digest pieces for SIP (RFC 3261 §22.4, RFC 7616, RFC 8760): parsing of
+// Authorization / Proxy-Authorization credentials and the hash arithmetic.
+// Policy (nonces, replay, which user) lives in the registrar's authenticator.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "proxy/base/result.h"
+
+namespace proxy::sip {
+
+enum class DigestAlgorithm { Md5, Sha256 };
+
+struct DigestCredentials {  // views into the header value
+  std::string_view scheme;  // "Digest" (others are returned too, for 3.3.7 handling)
+  std::string_view username, realm, nonce, uri, response, algorithm, cnonce, opaque, qop, nc;
+};
+
+// Parses `Digest username="..", realm="..", ...`. Unknown params are ignored.
+Result<DigestCredentials> parseCredentials(std::string_view header_value);
+
+// Hex digest of `data` with the algorithm (lowercase hex).
+std::string digestHex(DigestAlgorithm alg, std::string_view data);
+
+// HA1 = H(username:realm:password).
+std::string computeHa1(DigestAlgorithm alg, std::string_view user, std::string_view realm,
+                       std::string_view password);
+
+// The expected `response` for qop=auth (or no qop when qop is empty).
+std::string computeResponse(DigestAlgorithm alg, std::string_view ha1, std::string_view method,
+                            std::string_view uri, std::string_view nonce, std::string_view nc,
+                            std::string_view cnonce, std::string_view qop);
+
+// "MD5" / "SHA-256" (case-insensitive; empty means MD5 per RFC 3261).
+std::optional<DigestAlgorithm> parseAlgorithm(std::string_view name);
+std::string_view algorithmName(DigestAlgorithm alg);
+
+}  // namespace proxy::sip

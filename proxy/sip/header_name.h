@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// Known header names as an enum, so lookups on the hot path compare integers.
+// Compact forms (RFC 3261 §7.3.3 and registered ones) map to the same ids.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace proxy::sip {
+
+enum class HeaderName : uint8_t {
+  Other = 0,  // anything not listed: compare by name
+  Accept, AcceptEncoding, AcceptLanguage, AlertInfo, Allow, AllowEvents, AuthenticationInfo,
+  Authorization, CallId, CallInfo, Contact, ContentDisposition, ContentEncoding,
+  ContentLanguage, ContentLength, ContentType, CSeq, Date, ErrorInfo, Event, Expires, From,
+  InReplyTo, MaxForwards, MinExpires, MimeVersion, Organization, Path, Priority,
+  ProxyAuthenticate, ProxyAuthorization, ProxyRequire, RecordRoute, ReferTo, ReferredBy,
+  ReplyTo, Require, RetryAfter, Route, Server, SessionExpires, SipETag, SipIfMatch, Subject,
+  SubscriptionState, Supported, Timestamp, To, Unsupported, UserAgent, Via, Warning,
+  WwwAuthenticate, MsKeepAlive, Count_
+};
+
+// Maps a header name as received (any case, long or compact) to its id.
+HeaderName lookupHeaderName(std::string_view name);
+
+// The canonical long spelling used when we serialize ("Call-ID", "CSeq", "WWW-Authenticate").
+std::string_view canonicalHeaderName(HeaderName name);
+
+// Headers whose comma-separated values are split into separate fields at parse
+// time (Via, Route, Record-Route, Contact, Path, ...), so each field holds one value.
+bool isListHeader(HeaderName name);
+
+}  // namespace proxy::sip

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Confab needs to build, run and test on Debian 12. Idempotent.
+# Usage: tools/install-deps.sh [run|test]   (test adds the interop peers and clang)
+set -euo pipefail
+want=${1:-run}
+pkgs=(build-essential cmake ninja-build pkg-config openssl python3
+      libuv1-dev libssl-dev libc-ares-dev libexpat1-dev libyaml-cpp-dev doctest-dev
+      libsqlite3-dev sqlite3 libwebsockets-dev nlohmann-json3-dev)
+if [ "$want" = test ] || [ "$want" = bench ]; then
+  pkgs+=(clang libclang-rt-14-dev sip-tester)
+fi
+if [ "$want" = bench ]; then
+  pkgs+=(kamailio)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}"
+fi
