@@ -42,11 +42,13 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Users (read by the authenticator into memory; changed by confabctl).
+  // Users (read by the authenticator into memory; changed by confabctl). The synchronous
+  // calls log a storage error and then return empty or false.
   virtual std::vector<UserRecord> loadUsers() = 0;  // synchronous: start-up and reload only
-  virtual bool putUser(const UserRecord& user) = 0;  // synchronous: confabctl only
-  virtual bool deleteUser(const std::string& aor) = 0;
-  // Cheap check whether another process changed the database since the last call.
+  virtual bool putUser(const UserRecord& user) = 0;  // synchronous, confabctl only; upsert
+  virtual bool deleteUser(const std::string& aor) = 0;  // synchronous: true if a user was removed
+  // Cheap check whether another process (confabctl) changed the users since the last
+  // call or the last loadUsers(); this store's own binding writes never count. Poll ~1/s.
   virtual bool changedExternally() = 0;
 
   // Bindings. Writes are queued and group-committed; `done(ok)` runs via `post`
@@ -57,7 +59,8 @@ class Store {
                              std::function<void(bool)> done) = 0;
   virtual void deleteExpiredBindings(int64_t now_unix) = 0;  // fire and forget
 
-  // Waits for queued writes to commit; called at shutdown.
+  // Blocks until every write queued before the call has committed (or failed); called at
+  // shutdown. Completions of those writes are posted by then but may not have run yet.
   virtual void flush() = 0;
 };
 
@@ -65,6 +68,11 @@ struct SqliteOptions {
   std::string path = "var/confab.db";
   uint32_t max_batch = 512;        // writes per transaction (group commit)
   uint32_t max_delay_us = 2000;    // how long a write may wait for others to join its batch
+  // WAL with synchronous=NORMAL survives a process crash but may lose the last commits on
+  // power loss or an OS crash; FULL syncs the WAL on every commit and survives those too.
+  bool synchronous_full = false;
+  uint32_t busy_timeout_ms = 5000;  // confabctl and the server share the file
+  uint32_t writer_cache_kib = 32 * 1024;  // the writer's page cache: keeps the bindings hot
 };
 
 // Opens (creating and migrating as needed) the SQLite store; nullptr + message on failure.

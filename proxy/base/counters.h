@@ -16,11 +16,16 @@ namespace proxy::counters {
 // A stable handle to one counter. Obtain once (e.g. in a static) and bump freely.
 class Counter {
  public:
+  Counter() : cell_(&unbound()) {}  // counts into a shared scratch cell until assigned
   explicit Counter(std::atomic<uint64_t>* cell) : cell_(cell) {}
   void add(uint64_t n = 1) const { cell_->fetch_add(n, std::memory_order_relaxed); }
   uint64_t value() const { return cell_->load(std::memory_order_relaxed); }
 
  private:
+  static std::atomic<uint64_t>& unbound() {
+    static std::atomic<uint64_t> cell{0};
+    return cell;
+  }
   std::atomic<uint64_t>* cell_;
 };
 

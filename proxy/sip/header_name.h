@@ -27,7 +27,8 @@ HeaderName lookupHeaderName(std::string_view name);
 std::string_view canonicalHeaderName(HeaderName name);
 
 // Headers whose comma-separated values are split into separate fields at parse
-// time (Via, Route, Record-Route, Contact, Path, ...), so each field holds one value.
+// time (Via, Route, Record-Route, Contact, Path), so each field holds one value.
+// Option-tag lists (Require, Supported, ...) are not split: see SipMessage::tokens().
 bool isListHeader(HeaderName name);
 
 }  // namespace proxy::sip

@@ -19,7 +19,8 @@ class NameAddr {
   // (in which case ;params after the URI are header params, per RFC 3261 §20).
   static Result<NameAddr> parse(std::string_view text);
 
-  std::string_view displayName() const { return display_; }  // without quotes
+  // Without the quotes; quoted-pair escapes (\") are left as received.
+  std::string_view displayName() const { return display_; }
   const Uri& uri() const { return uri_; }
   std::string_view uriText() const { return uri_text_; }  // the text inside <...>
   const std::vector<Param>& params() const { return params_; }
@@ -28,6 +29,9 @@ class NameAddr {
   bool isWildcard() const { return wildcard_; }  // Contact: *
 
  private:
+  Result<void> parseBracketed(std::string_view text, size_t& i);
+  Result<void> parseAddrSpec(std::string_view text, size_t& i);
+
   std::string_view display_, uri_text_;
   Uri uri_;
   std::vector<Param> params_;
@@ -49,6 +53,8 @@ class Via {
   bool hasRport() const { return param("rport") != nullptr; }
 
  private:
+  Result<void> parseSentBy(std::string_view text, size_t& i);
+
   std::string_view protocol_, transport_, host_;
   uint16_t port_ = 0;
   std::vector<Param> params_;

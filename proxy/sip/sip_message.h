@@ -12,7 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <forward_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +52,10 @@ class SipMessage {
   // (not SIP at all, a malformed response).
   static Result<SipMessage> parse(std::unique_ptr<char[]> bytes, size_t size,
                                   const ParseLimits& limits = {});
+  // Like parse(), but on failure hands the bytes back in `bytes`, so the caller
+  // can still answer the request from its raw text (routing/stateless_reply.h).
+  static Result<SipMessage> parseKeepingOnError(std::unique_ptr<char[]>& bytes, size_t size,
+                                                const ParseLimits& limits = {});
   // Convenience for tests and tools: copies `text`.
   static Result<SipMessage> parse(std::string_view text, const ParseLimits& limits = {});
 
@@ -79,6 +83,9 @@ class SipMessage {
   bool has(HeaderName name) const;
   size_t count(HeaderName name) const;
   std::vector<std::string_view> headers(HeaderName name) const;  // all values, wire order
+  // Comma-separated tokens across every field of `name` (Require, Supported,
+  // Allow, ...), trimmed, empty ones skipped.
+  std::vector<std::string_view> tokens(HeaderName name) const;
   const std::vector<HeaderField>& fields() const { return fields_; }
 
   // Typed accessors (parse on demand; the views point into this message).
@@ -99,6 +106,7 @@ class SipMessage {
   bool removeFirst(HeaderName name);
   void removeAll(HeaderName name);
   void setBody(std::string body);  // also updates Content-Length on serialize
+  void setMaxForwards(uint32_t hops);  // setHeader(MaxForwards, decimal)
 
   // Serializes with a correct Content-Length; list headers go one per line.
   std::string serialize() const;
@@ -119,7 +127,9 @@ class SipMessage {
   std::string_view method_text_, request_uri_, version_, reason_, body_;
   int status_ = 0;
   std::vector<HeaderField> fields_;
-  std::deque<std::string> arena_;  // deque: stored strings never move
+  // Edit arena. List nodes never move, so neither do the strings (nor their
+  // SSO bytes); an empty list allocates nothing, unlike std::deque.
+  std::forward_list<std::string> arena_;
 };
 
 // Builds a response to `request` (RFC 3261 §8.2.6): copies Via, From, To,

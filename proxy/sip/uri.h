@@ -16,8 +16,9 @@ namespace proxy::sip {
 
 struct Param {
   std::string_view name;   // as written (compare case-insensitively)
-  std::string_view value;  // empty when the parameter has no "=value"
+  std::string_view value;  // empty when the parameter has no "=value"; quotes stripped
   bool has_value = false;
+  bool quoted = false;  // the value was a quoted-string (escapes inside are kept)
 };
 
 // Finds a parameter by case-insensitive name; nullptr if absent.
@@ -49,6 +50,9 @@ class Uri {
   bool equivalent(const Uri& other) const;
 
  private:
+  Result<void> parseSipPart(std::string_view rest);
+  Result<void> parseHostPort(std::string_view rest, size_t& i);
+
   std::string_view text_, scheme_, user_, password_, host_, headers_, opaque_;
   uint16_t port_ = 0;
   std::vector<Param> params_;

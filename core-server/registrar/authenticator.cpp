@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core-server/registrar/authenticator.h"
+
+#include <openssl/crypto.h>
+
+#include <utility>
+
+#include "proxy/base/counters.h"
+#include "proxy/base/log.h"
+#include "proxy/base/strings.h"
+
+namespace core::registrar {
+namespace {
+
+namespace sip = proxy::sip;
+using proxy::counters::Counter;
+
+struct AuthCounters {
+  Counter no_credentials = proxy::counters::get("auth.no_credentials");
+  Counter bad_credentials = proxy::counters::get("auth.bad_credentials");
+  Counter forged_nonce = proxy::counters::get("auth.forged_nonce");
+  Counter failed = proxy::counters::get("auth.failed");
+  Counter stale = proxy::counters::get("auth.stale_nonce");
+  Counter replay = proxy::counters::get("auth.nonce_replay");
+  Counter forbidden = proxy::counters::get("auth.forbidden");
+  Counter ok = proxy::counters::get("auth.ok");
+};
+
+// Interned once; bumping a handle is lock-free.
+const AuthCounters& stats() {
+  static const AuthCounters counters;
+  return counters;
+}
+
+std::string_view unquote(std::string_view s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
+    return s.substr(1, s.size() - 2);
+  }
+  return s;
+}
+
+// nc-value = 8LHEX (RFC 7616 §3.4); shorter values are accepted leniently.
+std::optional<uint32_t> parseNc(std::string_view s) {
+  if (s.empty() || s.size() > 8) {
+    return std::nullopt;
+  }
+  uint32_t v = 0;
+  for (char c : s) {
+    const char l = proxy::asciiLower(c);
+    const int d = (l >= '0' && l <= '9') ? l - '0' : (l >= 'a' && l <= 'f') ? l - 'a' + 10 : -1;
+    if (d < 0) {
+      return std::nullopt;
+    }
+    v = (v << 4) | static_cast<uint32_t>(d);
+  }
+  return v;
+}
+
+std::string_view domainOf(std::string_view aor) {
+  const size_t at = aor.rfind('@');
+  return at == std::string_view::npos ? aor : aor.substr(at + 1);
+}
+
+}  // namespace
+
+Authenticator::Authenticator(AuthOptions options, const NonceKey& key, const UserDirectory& users,
+                             const proxy::Clock& clock)
+    : options_(std::move(options)),
+      key_(key),
+      users_(users),
+      clock_(clock),
+      nonce_counts_(options_.max_tracked_nonces) {}
+
+bool Authenticator::pickCredentials(const sip::SipMessage& req, bool proxy, Chosen& out) const {
+  const auto header = proxy ? sip::HeaderName::ProxyAuthorization : sip::HeaderName::Authorization;
+  size_t best = options_.algorithms.size();
+  for (std::string_view value : req.headers(header)) {
+    auto creds = sip::parseCredentials(value);
+    // RFC 4475 §3.3.7 (regaut01): an unknown scheme is ignored, not an error.
+    if (!creds || !proxy::iequals(creds->scheme, "Digest") ||
+        unquote(creds->realm) != options_.realm) {
+      continue;
+    }
+    const auto algorithm = sip::parseAlgorithm(unquote(creds->algorithm));
+    for (size_t i = 0; algorithm && i < best; ++i) {
+      if (options_.algorithms[i] == *algorithm) {
+        best = i;
+        out = Chosen{*creds, *algorithm};
+      }
+    }
+  }
+  return best < options_.algorithms.size();
+}
+
+bool Authenticator::responseMatches(const Chosen& chosen, const storage::UserRecord& user,
+                                    std::string_view method) const {
+  const auto& c = chosen.creds;
+  const bool sha = chosen.algorithm == sip::DigestAlgorithm::Sha256;
+  const std::string ha1 = proxy::toLower(sha ? user.ha1_sha256 : user.ha1_md5);
+  if (ha1.empty()) {
+    return false;  // no HA1 for this algorithm: the user cannot use it
+  }
+  // RFC 7616 §3.4.1: the response covers the method and the credentials' uri.
+  const std::string expected =
+      sip::computeResponse(chosen.algorithm, ha1, method, unquote(c.uri), unquote(c.nonce), c.nc,
+                           unquote(c.cnonce), "auth");
+  const std::string got = proxy::toLower(unquote(c.response));
+  return got.size() == expected.size() &&
+         CRYPTO_memcmp(got.data(), expected.data(), got.size()) == 0;
+}
+
+AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
+                                 std::string_view claimed_aor) {
+  Chosen chosen;
+  if (!pickCredentials(req, proxy, chosen)) {
+    stats().no_credentials.add();
+    return Challenge{false};
+  }
+  const auto& c = chosen.creds;
+  const auto nc = parseNc(c.nc);
+  // We always offer qop="auth", so RFC 2069-style answers without it are refused.
+  if (!proxy::iequals(unquote(c.qop), "auth") || unquote(c.cnonce).empty() || !nc) {
+    stats().bad_credentials.add();
+    return Challenge{false};
+  }
+  const std::string_view nonce = unquote(c.nonce);
+  const int64_t now = clock_.unixSeconds();
+  const NonceState state = key_.check(nonce, options_.realm, now, options_.nonce_lifetime_s);
+  if (state == NonceState::Forged) {
+    stats().forged_nonce.add();
+    return Challenge{false};
+  }
+  const storage::UserRecord* user =
+      users_.lookup(unquote(c.username), options_.realm, domainOf(claimed_aor));
+  if (user == nullptr || !responseMatches(chosen, *user, req.methodText())) {
+    stats().failed.add();
+    LOG_DEBUG("auth: digest failed for user '%.*s'", static_cast<int>(c.username.size()),
+              c.username.data());
+    return Challenge{false};
+  }
+  if (user->aor != proxy::toLower(claimed_aor)) {
+    stats().forbidden.add();
+    return Forbidden{"Username does not match the AOR"};
+  }
+  if (state == NonceState::Expired) {
+    stats().stale.add();
+    return Challenge{true};
+  }
+  if (!nonce_counts_.accept(nonce, *nc)) {
+    stats().replay.add();
+    return Challenge{true};
+  }
+  stats().ok.add();
+  return Authenticated{user->aor};
+}
+
+std::vector<std::string> Authenticator::challengeHeaders(bool stale) {
+  const std::string nonce = key_.issue(clock_.unixSeconds(), options_.realm);
+  const std::string opaque = key_.opaque(options_.realm);
+  std::vector<std::string> out;
+  for (sip::DigestAlgorithm algorithm : options_.algorithms) {
+    std::string h = "Digest realm=\"" + options_.realm + "\", nonce=\"" + nonce + "\", opaque=\"" +
+                    opaque + "\", algorithm=" + std::string(sip::algorithmName(algorithm)) +
+                    ", qop=\"auth\"";
+    if (stale) {
+      h += ", stale=true";
+    }
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+bool Authenticator::trusted(const proxy::transport::Address& source) const {
+  return options_.is_trusted && options_.is_trusted(source);
+}
+
+void Authenticator::sweep() {
+  nonce_counts_.sweep(clock_.unixSeconds() - options_.nonce_lifetime_s);
+}
+
+}  // namespace core::registrar

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core-server/registrar/location_service.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "proxy/base/strings.h"
+
+namespace core::registrar {
+
+LocationService::LocationService(const proxy::Clock& clock, storage::Store& store)
+    : clock_(clock), store_(store) {}
+
+std::vector<const Binding*> LocationService::lookup(std::string_view aor) const {
+  std::vector<const Binding*> out;
+  auto it = by_aor_.find(std::string(aor));
+  if (it == by_aor_.end()) {
+    return out;
+  }
+  // Filtering here (not only in the sweep) keeps expiry exact between sweeps.
+  const int64_t now = clock_.unixSeconds();
+  for (const Binding& b : it->second) {
+    if (b.expires_at > now) {
+      out.push_back(&b);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Binding* a, const Binding* b) {
+    if (a->q1000 != b->q1000) {
+      return a->q1000 > b->q1000;
+    }
+    return a->seq > b->seq;
+  });
+  return out;
+}
+
+void LocationService::removeContact(std::vector<Binding>& list, std::string_view contact) {
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (it->contact == contact) {
+      by_expiry_.erase(ExpiryKey{it->expires_at, it->aor, it->seq});
+      list.erase(it);
+      return;
+    }
+  }
+}
+
+void LocationService::insert(std::vector<Binding>& list, Binding&& b) {
+  removeContact(list, b.contact);  // the store keys bindings by (aor, contact)
+  b.seq = next_seq_++;
+  by_expiry_.insert(ExpiryKey{b.expires_at, b.aor, b.seq});
+  list.push_back(std::move(b));
+}
+
+void LocationService::apply(std::string_view aor, const std::vector<std::string>& removals,
+                            std::vector<Binding> puts) {
+  const std::string key(aor);  // a copy: `aor` may point into a binding we remove
+  auto& list = by_aor_[key];
+  for (const std::string& contact : removals) {
+    removeContact(list, contact);
+  }
+  for (Binding& b : puts) {
+    b.aor = key;
+    insert(list, std::move(b));
+  }
+  if (list.empty()) {
+    by_aor_.erase(key);
+  }
+  notify(key);
+}
+
+void LocationService::load(const storage::BindingRecord& record) {
+  if (record.expires_at <= clock_.unixSeconds()) {
+    return;
+  }
+  Binding b = Binding::fromRecord(record);
+  b.aor = proxy::toLower(b.aor);  // the key every lookup uses
+  insert(by_aor_[b.aor], std::move(b));
+}
+
+size_t LocationService::expire(int64_t now) {
+  std::vector<std::string> changed;
+  size_t dropped = 0;
+  while (!by_expiry_.empty() && std::get<0>(*by_expiry_.begin()) <= now) {
+    auto [expires_at, aor, seq] = *by_expiry_.begin();
+    by_expiry_.erase(by_expiry_.begin());
+    auto it = by_aor_.find(aor);
+    if (it != by_aor_.end()) {
+      std::erase_if(it->second, [seq = seq](const Binding& b) { return b.seq == seq; });
+      if (it->second.empty()) {
+        by_aor_.erase(it);
+      }
+    }
+    if (changed.empty() || changed.back() != aor) {
+      changed.push_back(aor);
+    }
+    ++dropped;
+  }
+  if (dropped > 0) {
+    // One bulk delete, not one per binding: a refresh of the same contact that is
+    // queued in the store ahead of it carries a later expiry and so survives it.
+    store_.deleteExpiredBindings(now);
+  }
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  for (const std::string& aor : changed) {
+    notify(aor);
+  }
+  return dropped;
+}
+
+void LocationService::notify(std::string_view aor) {
+  if (on_change) {
+    on_change(aor);
+  }
+}
+
+}  // namespace core::registrar

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// The location service: for each AOR of one shard, its live bindings. The
+// Registrar changes it only after the store committed the change, so memory
+// never shows what the store has not got. Expiry is exact to the second: a
+// binding is visible while now < expires_at, and expire(now), which the lead
+// calls from a per-shard 1 s timer, drops and deletes the dead ones.
+// One instance per shard, used only on that shard's thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "core-server/registrar/binding.h"
+#include "core-server/storage/store.h"
+#include "proxy/base/clock.h"
+
+namespace core::registrar {
+
+class LocationService {
+ public:
+  LocationService(const proxy::Clock& clock, storage::Store& store);
+  LocationService(const LocationService&) = delete;
+  LocationService& operator=(const LocationService&) = delete;
+
+  // Live bindings of `aor` (canonical, lowercase), highest q first, then the most
+  // recently registered first. The pointers stay valid until the next apply(),
+  // load() or expire() on this shard.
+  std::vector<const Binding*> lookup(std::string_view aor) const;
+
+  // One atomic change of an AOR's bindings: removes the bindings whose contact
+  // text is in `removals`, then adds or replaces (same contact text) each of
+  // `puts`, giving each a new registration sequence number. Fires on_change once.
+  void apply(std::string_view aor, const std::vector<std::string>& removals,
+             std::vector<Binding> puts);
+
+  // Start-up: adds a stored binding unless it has already expired.
+  void load(const storage::BindingRecord& record);
+
+  // Drops every binding with expires_at <= now, issues one
+  // Store::deleteExpiredBindings(now) if any went, fires on_change per AOR.
+  // Returns how many bindings were dropped.
+  size_t expire(int64_t now);
+
+  // Number of bindings held (including expired ones not yet swept).
+  size_t size() const { return by_expiry_.size(); }
+
+  // Called after an AOR's bindings changed (registration, removal, expiry).
+  std::function<void(std::string_view aor)> on_change;
+
+ private:
+  using ExpiryKey = std::tuple<int64_t, std::string, uint64_t>;  // expires_at, aor, seq
+
+  void removeContact(std::vector<Binding>& list, std::string_view contact);
+  void insert(std::vector<Binding>& list, Binding&& b);
+  void notify(std::string_view aor);
+
+  const proxy::Clock& clock_;
+  storage::Store& store_;
+  std::unordered_map<std::string, std::vector<Binding>> by_aor_;
+  std::set<ExpiryKey> by_expiry_;  // one entry per binding, soonest first
+  uint64_t next_seq_ = 1;
+};
+
+}  // namespace core::registrar

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core-server/registrar/location_service.h"
+
+#include <doctest/doctest.h>
+
+#include "core-server/registrar/registrar_testing.h"
+
+namespace core::registrar {
+namespace {
+
+using namespace testing;
+
+Binding binding(std::string contact, int64_t expires_at, int32_t q1000 = 1000) {
+  Binding b;
+  b.aor = "alice@example.test";
+  b.contact = std::move(contact);
+  b.expires_at = expires_at;
+  b.q1000 = q1000;
+  b.flow_token = testFlow().token();
+  b.flow = testFlow();
+  return b;
+}
+
+struct LocationFixture {
+  proxy::ManualClock clock;
+  FlakyStore store;
+  LocationService location{clock, store};
+  int64_t now() const { return clock.unixSeconds(); }
+};
+
+std::vector<std::string> contacts(const std::vector<const Binding*>& list) {
+  std::vector<std::string> out;
+  for (const Binding* b : list) {
+    out.push_back(b->contact);
+  }
+  return out;
+}
+
+TEST_CASE("lookup orders by q, then the most recent registration first") {
+  LocationFixture f;
+  f.location.apply("alice@example.test", {}, {binding("sip:a@h", f.now() + 60, 500)});
+  f.location.apply("alice@example.test", {}, {binding("sip:b@h", f.now() + 60, 1000)});
+  f.location.apply("alice@example.test", {}, {binding("sip:c@h", f.now() + 60, 500)});
+  CHECK(contacts(f.location.lookup("alice@example.test")) ==
+        std::vector<std::string>{"sip:b@h", "sip:c@h", "sip:a@h"});
+  CHECK(f.location.lookup("bob@example.test").empty());
+  CHECK(f.location.size() == 3);
+}
+
+TEST_CASE("apply replaces by contact, removes, and notifies once per change") {
+  LocationFixture f;
+  std::vector<std::string> changes;
+  f.location.on_change = [&](std::string_view aor) { changes.emplace_back(aor); };
+  f.location.apply("alice@example.test", {},
+                   {binding("sip:a@h", f.now() + 60), binding("sip:b@h", f.now() + 60)});
+  CHECK(changes.size() == 1);
+  Binding refreshed = binding("sip:a@h", f.now() + 120);
+  f.location.apply("alice@example.test", {"sip:b@h"}, {refreshed});
+  CHECK(changes.size() == 2);
+  auto list = f.location.lookup("alice@example.test");
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]->expires_at == f.now() + 120);
+  CHECK(list[0]->aor == "alice@example.test");
+  CHECK(f.location.size() == 1);
+  f.location.apply("alice@example.test", {"sip:a@h"}, {});
+  CHECK(f.location.size() == 0);
+  CHECK(f.location.lookup("alice@example.test").empty());
+}
+
+TEST_CASE("expiry is exact to the second, in lookups and in the sweep") {
+  LocationFixture f;
+  std::vector<std::string> changes;
+  f.location.on_change = [&](std::string_view aor) { changes.emplace_back(aor); };
+  f.location.apply("alice@example.test", {},
+                   {binding("sip:a@h", f.now() + 60), binding("sip:b@h", f.now() + 61)});
+  changes.clear();
+  f.clock.advanceMs(59'999);
+  CHECK(f.location.lookup("alice@example.test").size() == 2);
+  CHECK(f.location.expire(f.now()) == 0);
+  CHECK(f.store.expired_sweeps == 0);
+  f.clock.advanceMs(1);  // now == expires_at of a: gone
+  CHECK(contacts(f.location.lookup("alice@example.test")) == std::vector<std::string>{"sip:b@h"});
+  CHECK(f.location.size() == 2);  // not swept yet
+  CHECK(f.location.expire(f.now()) == 1);
+  CHECK(f.location.size() == 1);
+  CHECK(f.store.expired_sweeps == 1);
+  CHECK(changes == std::vector<std::string>{"alice@example.test"});
+  f.clock.advanceMs(1'000);
+  CHECK(f.location.expire(f.now()) == 1);
+  CHECK(f.location.size() == 0);
+}
+
+TEST_CASE("the sweep deletes expired bindings from the store too") {
+  LocationFixture f;
+  Binding b = binding("sip:a@h", f.now() + 60);
+  bool saved = false;
+  f.store.saveBinding(
+      b.toRecord(), [](std::function<void()> t) { t(); }, [&](bool ok) { saved = ok; });
+  REQUIRE(saved);
+  f.location.apply(b.aor, {}, {b});
+  f.clock.advanceMs(60'000);
+  f.location.expire(f.now());
+  CHECK(f.store.loadBindings().empty());
+}
+
+TEST_CASE("load keeps live stored bindings, with their flow, and skips expired ones") {
+  LocationFixture f;
+  storage::BindingRecord live = binding("sip:a@h", f.now() + 30).toRecord();
+  live.flow = testFlow("192.0.2.77", 5070, proxy::transport::Protocol::Tcp).token();
+  storage::BindingRecord dead = binding("sip:b@h", f.now()).toRecord();
+  f.location.load(live);
+  f.location.load(dead);
+  CHECK(f.location.size() == 1);
+  auto list = f.location.lookup("alice@example.test");
+  REQUIRE(list.size() == 1);
+  REQUIRE(list[0]->flow.has_value());
+  CHECK(list[0]->flow->protocol == proxy::transport::Protocol::Tcp);
+  CHECK(list[0]->flow->remote.toString() == "192.0.2.77:5070");
+}
+
+TEST_CASE("binding records round-trip and q renders as RFC 3261 writes it") {
+  Binding b = binding("sip:a@h;transport=tcp", 1234, 250);
+  b.instance = "<urn:uuid:1>";
+  b.call_id = "c";
+  b.cseq = 9;
+  b.user_agent = "UA";
+  b.params = "methods=\"INVITE, MESSAGE\"";
+  Binding back = Binding::fromRecord(b.toRecord());
+  CHECK(back.contact == b.contact);
+  CHECK(back.instance == b.instance);
+  CHECK(back.flow_token == b.flow_token);
+  CHECK(back.flow.has_value());
+  CHECK(back.cseq == 9);
+  CHECK(back.q1000 == 250);
+  CHECK(back.params == b.params);
+  CHECK(formatQ(1000) == "1");
+  CHECK(formatQ(500) == "0.5");
+  CHECK(formatQ(125) == "0.125");
+  CHECK(formatQ(10) == "0.01");
+  CHECK(formatQ(0) == "0");
+}
+
+}  // namespace
+}  // namespace core::registrar

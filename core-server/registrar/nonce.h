@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// Stateless, unforgeable digest nonces (RFC 7616 §3.3 leaves their form to the
+// server). A nonce is hex(issue_time_s) + hex(random64) + hex(HMAC-SHA256(key,
+// issue_time | random | realm))[0..16 bytes]: the server needs no table to know
+// it made a nonce and when. The key is random per process, so a restart turns
+// every outstanding nonce into a forgery and clients are simply challenged again.
+// One NonceKey is made at start and copied to every shard; it is immutable.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace core::registrar {
+
+enum class NonceState { Fresh, Expired, Forged };
+
+class NonceKey {
+ public:
+  static constexpr size_t kKeySize = 32;
+  using Bytes = std::array<uint8_t, kKeySize>;
+
+  static NonceKey generate();  // from the CSPRNG (random64)
+  explicit NonceKey(const Bytes& key) : key_(key) {}
+
+  // A new nonce issued at `now` (unix seconds) for `realm`.
+  std::string issue(int64_t now, std::string_view realm) const;
+
+  // Fresh when we made it for `realm` and it is at most `lifetime_s` old; Expired
+  // when we made it but it is older; Forged otherwise (including garbage).
+  NonceState check(std::string_view nonce, std::string_view realm, int64_t now,
+                   uint32_t lifetime_s) const;
+
+  // The issue time carried by a nonce's first 16 hex digits (no MAC check).
+  static std::optional<int64_t> issueTime(std::string_view nonce);
+
+  // A constant opaque value for our challenges (derived from the key and realm).
+  std::string opaque(std::string_view realm) const;
+
+  static constexpr size_t kNonceLength = 64;  // 16 + 16 + 32 hex digits
+
+ private:
+  std::string mac(std::string_view data) const;  // hex of the first 16 MAC bytes
+
+  Bytes key_;
+};
+
+}  // namespace core::registrar

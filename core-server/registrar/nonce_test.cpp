@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core-server/registrar/nonce.h"
+
+#include <doctest/doctest.h>
+
+#include "core-server/registrar/nonce_count_table.h"
+
+namespace core::registrar {
+namespace {
+
+constexpr int64_t kNow = 1'700'000'000;
+
+TEST_CASE("a nonce we issued is fresh for its lifetime, then expired") {
+  const NonceKey key = NonceKey::generate();
+  const std::string nonce = key.issue(kNow, "example.test");
+  CHECK(nonce.size() == NonceKey::kNonceLength);
+  CHECK(NonceKey::issueTime(nonce) == kNow);
+  CHECK(key.check(nonce, "example.test", kNow, 300) == NonceState::Fresh);
+  CHECK(key.check(nonce, "example.test", kNow + 300, 300) == NonceState::Fresh);
+  CHECK(key.check(nonce, "example.test", kNow + 301, 300) == NonceState::Expired);
+}
+
+TEST_CASE("nonces are unique, and forged or foreign ones are recognised") {
+  const NonceKey key = NonceKey::generate();
+  const std::string nonce = key.issue(kNow, "example.test");
+  CHECK(key.issue(kNow, "example.test") != nonce);
+  // Another realm, another key (a restart), a changed issue time, garbage.
+  CHECK(key.check(nonce, "other.test", kNow, 300) == NonceState::Forged);
+  CHECK(NonceKey::generate().check(nonce, "example.test", kNow, 300) == NonceState::Forged);
+  std::string moved = nonce;
+  moved[15] = moved[15] == '0' ? '1' : '0';  // pretend it was issued at another time
+  CHECK(key.check(moved, "example.test", kNow, 300) == NonceState::Forged);
+  std::string flipped = nonce;
+  flipped.back() = flipped.back() == 'a' ? 'b' : 'a';
+  CHECK(key.check(flipped, "example.test", kNow, 300) == NonceState::Forged);
+  CHECK(key.check("", "example.test", kNow, 300) == NonceState::Forged);
+  CHECK(key.check("deadbeef", "example.test", kNow, 300) == NonceState::Forged);
+  CHECK(key.check(std::string(64, 'Z'), "example.test", kNow, 300) == NonceState::Forged);
+}
+
+TEST_CASE("the opaque value is stable per key and realm") {
+  const NonceKey key = NonceKey::generate();
+  CHECK(key.opaque("example.test") == key.opaque("example.test"));
+  CHECK(key.opaque("example.test") != key.opaque("other.test"));
+}
+
+TEST_CASE("nonce counts must grow per nonce") {
+  const NonceKey key = NonceKey::generate();
+  NonceCountTable table(100);
+  const std::string a = key.issue(kNow, "r");
+  const std::string b = key.issue(kNow, "r");
+  CHECK(table.accept(a, 1));
+  CHECK_FALSE(table.accept(a, 1));  // replay
+  CHECK(table.accept(a, 2));
+  CHECK_FALSE(table.accept(a, 1));  // older
+  CHECK(table.accept(b, 1));        // counts are per nonce
+  CHECK(table.size() == 2);
+}
+
+TEST_CASE("the sweep forgets nonces issued before the oldest live one") {
+  const NonceKey key = NonceKey::generate();
+  NonceCountTable table(100);
+  const std::string old_nonce = key.issue(kNow, "r");
+  const std::string new_nonce = key.issue(kNow + 10, "r");
+  CHECK(table.accept(old_nonce, 1));
+  CHECK(table.accept(new_nonce, 1));
+  table.sweep(kNow + 10);
+  CHECK(table.size() == 1);
+  CHECK_FALSE(table.accept(new_nonce, 1));  // still remembered
+}
+
+TEST_CASE("at the cap the oldest nonce goes and can no longer be used") {
+  const NonceKey key = NonceKey::generate();
+  NonceCountTable table(2);
+  const std::string n1 = key.issue(kNow, "r");
+  const std::string n2 = key.issue(kNow + 1, "r");
+  const std::string n3 = key.issue(kNow + 2, "r");
+  CHECK(table.accept(n1, 1));
+  CHECK(table.accept(n2, 1));
+  CHECK(table.accept(n3, 1));  // evicts n1
+  CHECK(table.size() == 2);
+  CHECK_FALSE(table.accept(n1, 5));                  // history lost: refused even with a higher nc
+  CHECK(table.accept(n2, 2));                        // still tracked
+  CHECK(table.accept(key.issue(kNow + 3, "r"), 1));  // newer nonces still work
+}
+
+}  // namespace
+}  // namespace core::registrar

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// The REGISTER handler (RFC 3261 §10.3): checks the target domain and To,
+// authenticates, works out the binding changes, persists them through the
+// Store, and only after every write committed applies them to the
+// LocationService and replies. REGISTERs for one AOR run one at a time (a later
+// one waits while an earlier one's writes are in flight), so each sees the
+// bindings the previous one left. One instance per shard; the lead hands it
+// every REGISTER whose To AOR hashes to this shard, on this shard's thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core-server/registrar/authenticator.h"
+#include "core-server/registrar/binding_plan.h"
+#include "core-server/registrar/location_service.h"
+#include "core-server/registrar/register_request.h"
+#include "core-server/storage/store.h"
+#include "proxy/base/clock.h"
+#include "proxy/sip/sip_message.h"
+#include "proxy/transport/transport.h"
+
+namespace core::registrar {
+
+struct RegistrarOptions {
+  uint32_t min_expires = 60;        // shorter non-zero requests get 423 Interval Too Brief
+  uint32_t max_expires = 3600;      // longer requests are shortened to this
+  uint32_t default_expires = 3600;  // when the REGISTER names no expiry
+  size_t max_contacts_per_aor = 16;
+  bool challenge_register = true;  // false: REGISTER is never challenged
+  // True when `host` (lowercase) is one of our domains (RFC 3261 §10.3 step 1).
+  std::function<bool(std::string_view host)> is_local_domain;
+};
+
+class Registrar {
+ public:
+  // Receives the complete response, serialized. It may run before
+  // handleRegister() returns (errors, fetches) or later, after a store commit.
+  using Reply = std::function<void(std::string response_bytes)>;
+
+  // `poster` runs store completions on this shard's thread.
+  Registrar(RegistrarOptions options, LocationService& location, Authenticator& auth,
+            storage::Store& store, storage::Poster poster, const proxy::Clock& clock);
+  ~Registrar();
+  Registrar(const Registrar&) = delete;
+  Registrar& operator=(const Registrar&) = delete;
+
+  // Handles one REGISTER that arrived on `flow`. The caller has already done
+  // Require/Proxy-Require checks (§10.3 step 2). This overload copies the
+  // request when the reply has to wait; the other one takes it over.
+  void handleRegister(const proxy::sip::SipMessage& req, const proxy::transport::Flow& flow,
+                      Reply reply);
+  void handleRegister(proxy::sip::SipMessage&& req, const proxy::transport::Flow& flow,
+                      Reply reply);
+
+  // AORs with a REGISTER waiting for the store (for tests and stats).
+  size_t busyAors() const { return queues_.size(); }
+
+ private:
+  struct Pending {
+    proxy::sip::SipMessage req;
+    proxy::transport::Flow flow;
+    Reply reply;
+    RegisterRequest parsed;
+  };
+  struct Commit;
+  struct AorQueue {
+    std::deque<Pending> waiting;
+    bool in_flight = false;  // a request's store writes have not all completed
+    bool pumping = false;    // pump() is on the stack for this AOR
+  };
+
+  std::optional<RegisterRequest> admit(const proxy::sip::SipMessage& req,
+                                       const proxy::transport::Flow& flow, const Reply& reply);
+  void enqueue(Pending&& pending);
+  void pump(const std::string& aor);
+  void start(Pending&& pending);
+  void persist(Pending&& pending, BindingPlan&& plan);
+  void finish(Commit& commit);
+  ExpiryLimits limits() const;
+
+  RegistrarOptions options_;
+  LocationService& location_;
+  Authenticator& auth_;
+  storage::Store& store_;
+  storage::Poster poster_;
+  const proxy::Clock& clock_;
+  std::unordered_map<std::string, AorQueue> queues_;  // only AORs with work in progress
+  // Store completions hold a weak_ptr to this, so late ones after destruction are dropped.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace core::registrar

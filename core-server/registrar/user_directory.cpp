@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core-server/registrar/user_directory.h"
+
+#include <utility>
+
+#include "proxy/base/strings.h"
+
+namespace core::registrar {
+
+std::shared_ptr<const UserTable> UserTable::build(const std::vector<storage::UserRecord>& stored,
+                                                  const std::vector<storage::UserRecord>& statics) {
+  auto table = std::make_shared<UserTable>();
+  for (const auto* list : {&stored, &statics}) {
+    for (const storage::UserRecord& user : *list) {
+      storage::UserRecord copy = user;
+      copy.aor = proxy::toLower(user.aor);
+      std::string key = copy.aor;
+      table->users_.insert_or_assign(std::move(key), std::move(copy));
+    }
+  }
+  return table;
+}
+
+const storage::UserRecord* UserTable::find(std::string_view aor) const {
+  auto it = users_.find(std::string(aor));
+  return it == users_.end() ? nullptr : &it->second;
+}
+
+UserDirectory::UserDirectory(std::shared_ptr<const UserTable> table) : table_(std::move(table)) {}
+
+void UserDirectory::swap(std::shared_ptr<const UserTable> table) { table_ = std::move(table); }
+
+const storage::UserRecord* UserDirectory::lookup(std::string_view username, std::string_view realm,
+                                                 std::string_view domain) const {
+  if (!table_ || username.empty()) {
+    return nullptr;
+  }
+  const storage::UserRecord* user = nullptr;
+  if (username.find('@') != std::string_view::npos) {
+    user = table_->find(proxy::toLower(username));
+  } else {
+    const std::string name = proxy::toLower(username);
+    for (std::string_view host : {domain, realm}) {
+      if (!host.empty()) {
+        user = table_->find(name + "@" + proxy::toLower(host));
+      }
+      if (user != nullptr) {
+        break;
+      }
+    }
+  }
+  if (user == nullptr || (!user->realm.empty() && user->realm != realm)) {
+    return nullptr;
+  }
+  return user;
+}
+
+}  // namespace core::registrar

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core-server/storage/sqlite_store.h"
+
+#include <utility>
+
+#include "core-server/storage/migrations.h"
+#include "proxy/base/log.h"
+
+namespace core::storage {
+namespace {
+
+constexpr std::string_view kUsersVersion = "SELECT value FROM meta WHERE key = 'users_version'";
+constexpr std::string_view kSelectUsers =
+    "SELECT aor, realm, ha1_md5, ha1_sha256 FROM users ORDER BY aor";
+constexpr std::string_view kUpsertUser =
+    "INSERT INTO users(aor, realm, ha1_md5, ha1_sha256) VALUES(?1, ?2, ?3, ?4) "
+    "ON CONFLICT(aor) DO UPDATE SET realm = excluded.realm, ha1_md5 = excluded.ha1_md5, "
+    "ha1_sha256 = excluded.ha1_sha256";
+constexpr std::string_view kDeleteUser = "DELETE FROM users WHERE aor = ?1";
+constexpr std::string_view kSelectBindings =
+    "SELECT aor, contact, instance, flow, call_id, cseq, expires_at, q1000, user_agent, params "
+    "FROM bindings ORDER BY aor, contact";
+constexpr std::string_view kSaveBinding =
+    "INSERT OR REPLACE INTO bindings(aor, contact, instance, flow, call_id, cseq, expires_at, "
+    "q1000, user_agent, params) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+constexpr std::string_view kDeleteBinding = "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2";
+constexpr std::string_view kDeleteExpired = "DELETE FROM bindings WHERE expires_at <= ?1";
+
+// Marks the users as unknown after a failed load, so the next poll asks for a reload.
+constexpr int64_t kUsersUnknown = -1;
+
+// Runs one cached write statement; `bind` fills its parameters.
+template <typename Bind>
+bool runWrite(Connection& db, std::string_view sql, Bind bind) {
+  Statement* statement = db.prepare(sql);
+  if (statement == nullptr) {
+    return false;
+  }
+  bind(*statement);
+  return statement->run();
+}
+
+}  // namespace
+
+proxy::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
+  const ConnectionOptions connection_options{options.synchronous_full, options.busy_timeout_ms};
+  auto fail = [&](const proxy::Error& error) {
+    return proxy::makeError(500, "storage " + options.path + ": " + error.detail);
+  };
+  auto sync = Connection::open(options.path, connection_options);
+  if (!sync) {
+    return fail(sync.error());
+  }
+  if (auto migrated = migrate(**sync); !migrated) {
+    return fail(migrated.error());
+  }
+  ConnectionOptions writer_options = connection_options;
+  writer_options.cache_kib = options.writer_cache_kib;
+  auto write = Connection::open(options.path, writer_options);
+  if (!write) {
+    return fail(write.error());
+  }
+  auto poll = Connection::open(options.path, connection_options);
+  if (!poll) {
+    return fail(poll.error());
+  }
+  auto version = (*poll)->queryInt(kUsersVersion);
+  if (!version) {
+    return fail(version.error());
+  }
+  auto writer = std::make_unique<StorageThread>(
+      std::move(*write), StorageThread::Options{options.max_batch, options.max_delay_us});
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(*sync), std::move(*poll), std::move(writer), *version));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Connection> sync, std::unique_ptr<Connection> poll,
+                         std::unique_ptr<StorageThread> writer, int64_t users_version)
+    : sync_(std::move(sync)),
+      poll_(std::move(poll)),
+      seen_users_version_(users_version),
+      writer_(std::move(writer)) {}
+
+SqliteStore::~SqliteStore() {
+  writer_.reset();  // commits what is queued before the connections close
+}
+
+std::vector<UserRecord> SqliteStore::loadUsers() {
+  std::lock_guard lock(sync_mutex_);
+  Connection& db = *sync_;
+  std::vector<UserRecord> users;
+  // One read transaction, so the version we remember matches the rows we return.
+  bool ok = db.exec("BEGIN");
+  auto version = db.queryInt(kUsersVersion);
+  Statement* select = db.prepare(kSelectUsers);
+  ok = ok && version && select != nullptr;
+  if (ok) {
+    StatementScope scope(*select);
+    while (select->next()) {
+      users.push_back(
+          UserRecord{select->text(0), select->text(1), select->text(2), select->text(3)});
+    }
+    ok = select->ok();
+  }
+  if (!ok) {
+    LOG_ERROR("storage: cannot load users: %s", db.lastError().c_str());
+  }
+  db.exec("COMMIT");
+  seen_users_version_.store(ok ? *version : kUsersUnknown);
+  return ok ? users : std::vector<UserRecord>{};
+}
+
+bool SqliteStore::changeUsers(const std::function<bool(Connection&)>& change) {
+  Connection& db = *sync_;
+  if (!db.exec("BEGIN IMMEDIATE")) {  // waits up to busy_timeout for the server's writer
+    LOG_ERROR("storage: cannot change users: %s", db.lastError().c_str());
+    return false;
+  }
+  auto before = db.queryInt(kUsersVersion);
+  const bool changed = before && change(db);
+  auto after = db.queryInt(kUsersVersion);
+  if (!changed || !after || !db.exec("COMMIT")) {
+    LOG_ERROR("storage: cannot change users: %s", db.lastError().c_str());
+    db.exec("ROLLBACK");
+    return false;
+  }
+  // Our own change is not news to us, unless someone else's was still unseen.
+  int64_t expected = *before;
+  seen_users_version_.compare_exchange_strong(expected, *after);
+  return true;
+}
+
+bool SqliteStore::putUser(const UserRecord& user) {
+  std::lock_guard lock(sync_mutex_);
+  return changeUsers([&](Connection& db) {
+    return runWrite(db, kUpsertUser, [&](Statement& s) {
+      s.bindText(1, user.aor).bindText(2, user.realm).bindText(3, user.ha1_md5);
+      s.bindText(4, user.ha1_sha256);
+    });
+  });
+}
+
+bool SqliteStore::deleteUser(const std::string& aor) {
+  std::lock_guard lock(sync_mutex_);
+  bool removed = false;
+  const bool ok = changeUsers([&](Connection& db) {
+    const bool ran = runWrite(db, kDeleteUser, [&](Statement& s) { s.bindText(1, aor); });
+    removed = ran && db.changes() > 0;  // counts rows of the statement, not its triggers
+    return ran;
+  });
+  return ok && removed;
+}
+
+bool SqliteStore::changedExternally() {
+  std::lock_guard lock(poll_mutex_);
+  auto version = poll_->queryInt(kUsersVersion);
+  if (!version) {
+    LOG_WARN("storage: cannot read users_version: %s", version.error().detail.c_str());
+    return false;
+  }
+  return seen_users_version_.exchange(*version) != *version;
+}
+
+std::vector<BindingRecord> SqliteStore::loadBindings() {
+  std::lock_guard lock(sync_mutex_);
+  std::vector<BindingRecord> bindings;
+  Statement* select = sync_->prepare(kSelectBindings);
+  if (select != nullptr) {
+    StatementScope scope(*select);
+    while (select->next()) {
+      BindingRecord& b = bindings.emplace_back();
+      b.aor = select->text(0);
+      b.contact = select->text(1);
+      b.instance = select->text(2);
+      b.flow = select->text(3);
+      b.call_id = select->text(4);
+      b.cseq = static_cast<uint32_t>(select->integer(5));
+      b.expires_at = select->integer(6);
+      b.q1000 = static_cast<int32_t>(select->integer(7));
+      b.user_agent = select->text(8);
+      b.params = select->text(9);
+    }
+    if (select->ok()) {
+      return bindings;
+    }
+  }
+  LOG_ERROR("storage: cannot load bindings: %s", sync_->lastError().c_str());
+  return {};
+}
+
+void SqliteStore::saveBinding(BindingRecord binding, Poster post, std::function<void(bool)> done) {
+  auto write = [b = std::move(binding)](Connection& db) {
+    return runWrite(db, kSaveBinding, [&](Statement& s) {
+      s.bindText(1, b.aor).bindText(2, b.contact).bindText(3, b.instance).bindText(4, b.flow);
+      s.bindText(5, b.call_id).bindInt(6, b.cseq).bindInt(7, b.expires_at).bindInt(8, b.q1000);
+      s.bindText(9, b.user_agent).bindText(10, b.params);
+    });
+  };
+  writer_->submit(std::move(write), std::move(post), std::move(done));
+}
+
+void SqliteStore::deleteBinding(std::string aor, std::string contact, Poster post,
+                                std::function<void(bool)> done) {
+  auto write = [aor = std::move(aor), contact = std::move(contact)](Connection& db) {
+    return runWrite(db, kDeleteBinding,
+                    [&](Statement& s) { s.bindText(1, aor).bindText(2, contact); });
+  };
+  writer_->submit(std::move(write), std::move(post), std::move(done));
+}
+
+void SqliteStore::deleteExpiredBindings(int64_t now_unix) {
+  auto write = [now_unix](Connection& db) {
+    return runWrite(db, kDeleteExpired, [&](Statement& s) { s.bindInt(1, now_unix); });
+  };
+  writer_->submit(std::move(write), {}, {});
+}
+
+void SqliteStore::flush() { writer_->flush(); }
+
+std::unique_ptr<Store> openSqliteStore(const SqliteOptions& options, std::string* error) {
+  auto store = SqliteStore::open(options);
+  if (!store) {
+    if (error != nullptr) {
+      *error = store.error().detail;
+    }
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+}  // namespace core::storage

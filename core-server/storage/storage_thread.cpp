@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core-server/storage/storage_thread.h"
+
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+
+#include "proxy/base/log.h"
+
+namespace core::storage {
+
+StorageThread::StorageThread(std::unique_ptr<Connection> connection, Options options)
+    : options_{std::max<uint32_t>(options.max_batch, 1), options.max_delay_us},
+      connection_(std::move(connection)),
+      thread_([this] { run(); }) {}
+
+StorageThread::~StorageThread() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();  // run() drains the queue before it returns
+}
+
+void StorageThread::submit(Write write, Poster post, std::function<void(bool)> done) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(Pending{std::move(write), std::move(post), std::move(done)});
+    ++submitted_;
+    // The writer waits for "not empty", then for "a full batch": only those two
+    // moments can wake it, so most submits skip the futex call.
+    wake = queue_.size() == 1 || queue_.size() == options_.max_batch;
+  }
+  if (wake) {
+    wake_.notify_one();
+  }
+}
+
+void StorageThread::flush() {
+  std::unique_lock lock(mutex_);
+  const uint64_t target = submitted_;
+  flush_until_ = std::max(flush_until_, target);
+  wake_.notify_one();
+  settled_.wait(lock, [&] { return completed_ >= target; });
+}
+
+uint64_t StorageThread::commits() const {
+  std::lock_guard lock(mutex_);
+  return commits_;
+}
+
+uint64_t StorageThread::writes() const {
+  std::lock_guard lock(mutex_);
+  return writes_;
+}
+
+void StorageThread::run() {
+  proxy::log::setThreadTag("store");
+  std::vector<Pending> batch;
+  batch.reserve(options_.max_batch);
+  while (takeBatch(batch)) {
+    commitBatch(batch);
+    batch.clear();
+  }
+}
+
+bool StorageThread::takeBatch(std::vector<Pending>& batch) {
+  std::unique_lock lock(mutex_);
+  wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+  if (queue_.empty()) {
+    return false;  // stopping, and everything has been written
+  }
+  if (options_.max_delay_us > 0) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(options_.max_delay_us);
+    wake_.wait_until(lock, deadline, [&] {
+      return queue_.size() >= options_.max_batch || stopping_ || flush_until_ > completed_;
+    });
+  }
+  const auto count = std::min<size_t>(queue_.size(), options_.max_batch);
+  const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(count);
+  batch.insert(batch.end(), std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+  queue_.erase(queue_.begin(), end);
+  return true;
+}
+
+void StorageThread::commitBatch(std::vector<Pending>& batch) {
+  Connection& db = *connection_;
+  std::vector<bool> applied(batch.size(), false);
+  bool open = db.exec("BEGIN IMMEDIATE");
+  if (!open) {
+    LOG_ERROR("storage: cannot begin a transaction: %s", db.lastError().c_str());
+  }
+  for (size_t i = 0; open && i < batch.size(); ++i) {
+    applied[i] = batch[i].write(db);
+    if (!applied[i]) {
+      LOG_ERROR("storage: write failed: %s", db.lastError().c_str());
+      open = db.inTransaction();  // false when SQLite rolled the whole batch back
+    }
+  }
+  const bool committed = open && db.exec("COMMIT");
+  if (open && !committed) {
+    LOG_ERROR("storage: commit of %zu writes failed: %s", batch.size(), db.lastError().c_str());
+    if (db.inTransaction()) {
+      db.exec("ROLLBACK");
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);  // counted first: a completion may read the counters
+    writes_ += batch.size();
+    commits_ += committed ? 1 : 0;
+  }
+  // Completions go out only now that the batch is durable (or known to be lost).
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Pending& pending = batch[i];
+    if (pending.post && pending.done) {
+      pending.post([done = std::move(pending.done), ok = committed && applied[i]] { done(ok); });
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    completed_ += batch.size();
+  }
+  settled_.notify_all();
+}
+
+}  // namespace core::storage

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one thread that writes to SQLite. It owns the write connection; other threads
+// queue writes with submit() and never wait on disk. The thread takes up to max_batch
+// queued writes (waiting at most max_delay_us after the first for others to join), runs
+// them in ONE transaction (group commit), and then posts each write's completion back
+// through the Poster given with it. Writes commit in submission order.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core-server/storage/sqlite_connection.h"
+#include "core-server/storage/store.h"
+
+namespace core::storage {
+
+class StorageThread {
+ public:
+  // Runs on the storage thread inside the batch transaction; false fails this write only.
+  using Write = std::function<bool(Connection&)>;
+
+  struct Options {
+    uint32_t max_batch = 512;
+    uint32_t max_delay_us = 2000;
+  };
+
+  StorageThread(std::unique_ptr<Connection> connection, Options options);
+  // Commits everything still queued, then joins the thread.
+  ~StorageThread();
+  StorageThread(const StorageThread&) = delete;
+  StorageThread& operator=(const StorageThread&) = delete;
+
+  // Thread-safe. `done(ok)` is posted through `post` after the commit (or its failure);
+  // either may be empty for fire-and-forget writes.
+  void submit(Write write, Poster post, std::function<void(bool)> done);
+  // Thread-safe. Blocks until every write submitted before the call has been committed
+  // (or has failed). Must not be called from the storage thread.
+  void flush();
+
+  // Statistics for tests and the admin page; thread-safe.
+  uint64_t commits() const;  // transactions committed
+  uint64_t writes() const;   // writes completed, successful or not
+
+ private:
+  struct Pending {
+    Write write;
+    Poster post;
+    std::function<void(bool)> done;
+  };
+
+  void run();
+  // Waits for the next batch; returns false once stopped with nothing left to do.
+  bool takeBatch(std::vector<Pending>& batch);
+  void commitBatch(std::vector<Pending>& batch);
+
+  const Options options_;
+  std::unique_ptr<Connection> connection_;  // used only on thread_
+
+  mutable std::mutex mutex_;         // guards the fields below; held only to hand writes over
+  std::condition_variable wake_;     // the writer: work, a flush, or stop
+  std::condition_variable settled_;  // flushers: a batch finished
+  std::deque<Pending> queue_;
+  uint64_t submitted_ = 0;    // sequence number of the last queued write
+  uint64_t completed_ = 0;    // sequence number of the last write whose completion is posted
+  uint64_t flush_until_ = 0;  // a flusher waits for this sequence: skip the batching delay
+  uint64_t commits_ = 0;
+  uint64_t writes_ = 0;
+  bool stopping_ = false;
+
+  std::thread thread_;  // last: starts after every field above is ready
+};
+
+}  // namespace core::storage

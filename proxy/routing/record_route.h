@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Our Record-Route entries and how we recognise them again in Route headers.
+// Many clients (baresip over TCP, pidgin-sipe) listen on no port, so an
+// in-dialog request cannot be sent to their Contact: each entry we record
+// carries the flow tokens of both sides of the dialog (`cf` = the caller's
+// flow, `ef` = the callee's), hex-encoded because tokens contain '/'. When a
+// request comes back through us, the side it did not arrive from is the one to
+// send it to (RFC 5626 §5.3 uses flow tokens the same way).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "proxy/routing/local_addresses.h"
+#include "proxy/transport/transport.h"
+
+namespace proxy::routing {
+
+// "<sip:ip:port;transport=tcp;lr;cf=..;ef=..>" naming our listener for `protocol`.
+std::string makeRecordRouteFor(transport::Protocol protocol, const LocalAddresses& us,
+                               std::string_view caller_token, std::string_view callee_token);
+
+struct OwnRoute {
+  std::string caller_token;  // decoded; may be empty
+  std::string callee_token;
+};
+
+// If the Route value names us, the tokens it carries; nullopt when it is not ours.
+std::optional<OwnRoute> parseOwnRoute(std::string_view route_value, const LocalAddresses& us);
+
+// Picks the flow on the other side of a dialog from `arrival`, given our route
+// tokens. nullopt when neither token matches the arrival flow.
+std::optional<transport::Flow> otherSide(const transport::Flow& arrival, const OwnRoute& route);
+
+std::string hexEncode(std::string_view raw);
+std::optional<std::string> hexDecode(std::string_view hex);
+
+}  // namespace proxy::routing

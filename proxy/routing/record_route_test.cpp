@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <doctest/doctest.h>
+
+#include "proxy/routing/record_route.h"
+
+using namespace proxy;
+using namespace proxy::routing;
+
+namespace {
+LocalAddresses ours() {
+  LocalAddresses us;
+  us.addDomain("example.test");
+  us.addListener(transport::Protocol::Udp, "127.0.0.1", 5060);
+  us.addListener(transport::Protocol::Tcp, "127.0.0.1", 5060);
+  return us;
+}
+transport::Flow tcpFlow(uint64_t conn, uint16_t port) {
+  transport::Flow f;
+  f.protocol = transport::Protocol::Tcp;
+  f.connection_id = conn;
+  f.remote = *transport::Address::fromIpPort("127.0.0.1", port);
+  return f;
+}
+}  // namespace
+
+TEST_CASE("hex round trip and rejection of bad hex") {
+  CHECK(hexDecode(hexEncode("tcp/0/7/127.0.0.1:5")) == "tcp/0/7/127.0.0.1:5");
+  CHECK_FALSE(hexDecode("abc"));
+  CHECK_FALSE(hexDecode("zz"));
+}
+
+TEST_CASE("our Record-Route is recognised in a Route and leads to the other side") {
+  LocalAddresses us = ours();
+  transport::Flow caller = tcpFlow(11, 40000);
+  transport::Flow callee = tcpFlow(22, 40001);
+  std::string rr = makeRecordRouteFor(transport::Protocol::Tcp, us, caller.token(), callee.token());
+  CHECK(rr.rfind("<sip:127.0.0.1:5060;transport=tcp;lr;cf=", 0) == 0);
+  auto own = parseOwnRoute(rr, us);
+  REQUIRE(own);
+  auto to_callee = otherSide(caller, *own);
+  REQUIRE(to_callee);
+  CHECK(to_callee->connection_id == 22);
+  auto to_caller = otherSide(callee, *own);
+  REQUIRE(to_caller);
+  CHECK(to_caller->connection_id == 11);
+  CHECK_FALSE(otherSide(tcpFlow(33, 1), *own));
+}
+
+TEST_CASE("a Route to someone else is not ours") {
+  LocalAddresses us = ours();
+  CHECK_FALSE(parseOwnRoute("<sip:192.0.2.1:5060;lr>", us));
+  CHECK_FALSE(parseOwnRoute("<sip:127.0.0.1:5999;lr>", us));
+  CHECK(parseOwnRoute("<sip:example.test;lr>", us));
+  CHECK_FALSE(parseOwnRoute("garbage<<", us));
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "proxy/sip/digest.h"
+
+#include <doctest/doctest.h>
+
+namespace proxy::sip {
+namespace {
+
+TEST_CASE("digestHex matches known empty-input hashes") {
+  CHECK(digestHex(DigestAlgorithm::Md5, "") == "d41d8cd98f00b204e9800998ecf8427e");
+  CHECK(digestHex(DigestAlgorithm::Sha256, "") ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("RFC 2617 §3.5 example (MD5, qop=auth)") {
+  const std::string ha1 =
+      computeHa1(DigestAlgorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");
+  CHECK(ha1 == "939e7578ed9e3c518a452acee763bce9");
+  CHECK(computeResponse(DigestAlgorithm::Md5, ha1, "GET", "/dir/index.html",
+                        "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001", "0a4f113b", "auth") ==
+        "6629fae49393a05397450978507c4ef1");
+}
+
+TEST_CASE("legacy digest without qop (RFC 2069 compatibility)") {
+  const std::string ha1 =
+      computeHa1(DigestAlgorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");
+  CHECK(computeResponse(DigestAlgorithm::Md5, ha1, "GET", "/dir/index.html",
+                        "dcd98b7102dd2f0e8b11d0f600bfb0c093", "", "", "") ==
+        "670fd8c2df070c60b045671b8b24ff02");
+}
+
+TEST_CASE("RFC 7616 §3.9.1 example (SHA-256, qop=auth)") {
+  const std::string ha1 =
+      computeHa1(DigestAlgorithm::Sha256, "Mufasa", "http-auth@example.org", "Circle of Life");
+  CHECK(ha1 == "7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232");
+  CHECK(computeResponse(DigestAlgorithm::Sha256, ha1, "GET", "/dir/index.html",
+                        "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", "00000001",
+                        "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "auth") ==
+        "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+}
+
+TEST_CASE("parseCredentials reads quoted and token parameters") {
+  auto c = parseCredentials(
+      "Digest username=\"Mufasa\", realm=\"testrealm@host.com\",\r\n"
+      "  nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", qop=auth,\r\n"
+      "  nc=00000001, cnonce=\"0a4f113b\", response=\"6629fae49393a05397450978507c4ef1\",\r\n"
+      "  opaque=\"5ccc069c403ebaf9f0171e9517f40e41\", algorithm=MD5");
+  REQUIRE(c);
+  CHECK(c->scheme == "Digest");
+  CHECK(c->username == "Mufasa");
+  CHECK(c->realm == "testrealm@host.com");
+  CHECK(c->nonce == "dcd98b7102dd2f0e8b11d0f600bfb0c093");
+  CHECK(c->uri == "/dir/index.html");
+  CHECK(c->qop == "auth");
+  CHECK(c->nc == "00000001");
+  CHECK(c->cnonce == "0a4f113b");
+  CHECK(c->response == "6629fae49393a05397450978507c4ef1");
+  CHECK(c->opaque == "5ccc069c403ebaf9f0171e9517f40e41");
+  CHECK(c->algorithm == "MD5");
+}
+
+TEST_CASE("parseCredentials: case-insensitive names, commas in quotes, unknown params") {
+  auto c = parseCredentials(
+      "digest USERNAME=\"bob\",Realm=\"a, b\" , x-unknown=\"ignored, really\",nonce=n1");
+  REQUIRE(c);
+  CHECK(c->scheme == "digest");
+  CHECK(c->username == "bob");
+  CHECK(c->realm == "a, b");
+  CHECK(c->nonce == "n1");
+  CHECK(c->response.empty());
+}
+
+TEST_CASE("parseCredentials rejects malformed Digest credentials") {
+  CHECK_FALSE(parseCredentials(""));
+  CHECK_FALSE(parseCredentials("   "));
+  CHECK_FALSE(parseCredentials("Digest username"));
+  CHECK_FALSE(parseCredentials("Digest username=\"unterminated"));
+  CHECK_FALSE(parseCredentials("Digest username=\"a\" realm=\"b\""));  // missing comma
+  CHECK_FALSE(parseCredentials("Digest =x"));
+  CHECK_FALSE(parseCredentials("\"Digest\" username=a"));
+  auto bad = parseCredentials("Digest username=\"x");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().status == 400);
+}
+
+TEST_CASE("parseCredentials passes other schemes through (RFC 4475 regaut01)") {
+  auto c = parseCredentials("NoOneKnowsThisScheme opaque-data=here");
+  REQUIRE(c);
+  CHECK(c->scheme == "NoOneKnowsThisScheme");
+  auto bearer = parseCredentials("Bearer abc.def==");
+  REQUIRE(bearer);
+  CHECK(bearer->scheme == "Bearer");
+  CHECK(bearer->username.empty());
+}
+
+TEST_CASE("parseAlgorithm and algorithmName") {
+  CHECK(parseAlgorithm("") == DigestAlgorithm::Md5);
+  CHECK(parseAlgorithm("md5") == DigestAlgorithm::Md5);
+  CHECK(parseAlgorithm("MD5") == DigestAlgorithm::Md5);
+  CHECK(parseAlgorithm("sha-256") == DigestAlgorithm::Sha256);
+  CHECK(parseAlgorithm("SHA-256") == DigestAlgorithm::Sha256);
+  CHECK_FALSE(parseAlgorithm("MD5-sess").has_value());
+  CHECK_FALSE(parseAlgorithm("SHA-512-256").has_value());
+  CHECK_FALSE(parseAlgorithm("SHA256").has_value());
+  CHECK(algorithmName(DigestAlgorithm::Md5) == "MD5");
+  CHECK(algorithmName(DigestAlgorithm::Sha256) == "SHA-256");
+}
+
+}  // namespace
+}  // namespace proxy::sip

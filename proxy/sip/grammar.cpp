@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "proxy/sip/grammar.h"
+
+#include "proxy/base/strings.h"
+
+namespace proxy::sip::detail {
+
+bool isTokenString(std::string_view s) {
+  return !s.empty() && scanToken(s, 0) == s.size();
+}
+
+size_t findQuoteEnd(std::string_view s, size_t open) {
+  for (size_t i = open + 1; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;  // quoted-pair: the next octet is literal, even '"'
+    } else if (s[i] == '"') {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+namespace {
+
+// gen-value = token / host / quoted-string. Host values ("[::1]") hold more than
+// token characters, so an unquoted value runs to the next separator.
+Result<void> parseParamValue(std::string_view s, size_t& i, Param& p) {
+  if (i < s.size() && s[i] == '"') {
+    const size_t close = findQuoteEnd(s, i);
+    if (close == std::string_view::npos) {
+      return makeError(400, "Unterminated quoted parameter value");
+    }
+    p.value = s.substr(i + 1, close - i - 1);
+    p.quoted = true;
+    i = close + 1;
+  } else {
+    size_t end = i;
+    while (end < s.size() && !isWs(s[end]) && s[end] != ';' && s[end] != ',' && s[end] != '"') {
+      ++end;
+    }
+    if (end == i) {
+      return makeError(400, "Empty parameter value");
+    }
+    p.value = s.substr(i, end - i);
+    i = end;
+  }
+  p.has_value = true;
+  return {};
+}
+
+}  // namespace
+
+Result<void> parseParams(std::string_view s, size_t i, std::vector<Param>& out) {
+  for (;;) {
+    i = skipWs(s, i);
+    if (i >= s.size()) {
+      return {};
+    }
+    if (s[i] != ';') {
+      return makeError(400, "Unexpected text before parameter");
+    }
+    i = skipWs(s, i + 1);
+    const size_t name_end = scanToken(s, i);
+    if (name_end == i) {
+      return makeError(400, "Empty or malformed parameter name");  // RFC 4475 badinv01
+    }
+    Param p;
+    p.name = s.substr(i, name_end - i);
+    i = skipWs(s, name_end);
+    if (i < s.size() && s[i] == '=') {
+      i = skipWs(s, i + 1);
+      if (auto r = parseParamValue(s, i, p); !r) {
+        return r;
+      }
+    }
+    out.push_back(p);
+  }
+}
+
+std::optional<uint16_t> parsePort(std::string_view s) {
+  if (s.empty() || s.size() > 5) {
+    return std::nullopt;
+  }
+  auto value = parseUnsigned<uint32_t>(s);
+  if (!value || *value == 0 || *value > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<uint16_t>(*value);
+}
+
+bool isValidHost(std::string_view host) {
+  if (host.empty()) {
+    return false;
+  }
+  if (host.front() == '[') {
+    // IPv6reference (RFC 3261 §25.1): at least "[::]".
+    if (host.size() < 4 || host.back() != ']') {
+      return false;
+    }
+    bool colon = false;
+    for (char c : host.substr(1, host.size() - 2)) {
+      if (!is(c, kHex) && c != ':' && c != '.') {
+        return false;
+      }
+      colon = colon || c == ':';
+    }
+    return colon;
+  }
+  for (char c : host) {
+    if (!is(c, kHostChar)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  return asciiLower(c) - 'a' + 10;
+}
+
+// Yields the octets of an escaped string one at a time, decoding %HH.
+struct Unescaper {
+  std::string_view s;
+  size_t i = 0;
+  bool next(char& out) {
+    if (i >= s.size()) {
+      return false;
+    }
+    if (s[i] == '%' && i + 2 < s.size() && is(s[i + 1], kHex) && is(s[i + 2], kHex)) {
+      out = static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
+      i += 3;
+    } else {
+      out = s[i++];
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+bool unescapedEquals(std::string_view a, std::string_view b, bool case_insensitive) {
+  Unescaper x{a}, y{b};
+  char ca = 0;
+  char cb = 0;
+  for (;;) {
+    const bool more_a = x.next(ca);
+    const bool more_b = y.next(cb);
+    if (more_a != more_b) {
+      return false;
+    }
+    if (!more_a) {
+      return true;
+    }
+    if (case_insensitive ? asciiLower(ca) != asciiLower(cb) : ca != cb) {
+      return false;
+    }
+  }
+}
+
+std::string unescapeString(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  Unescaper u{s};
+  char c = 0;
+  while (u.next(c)) {
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace proxy::sip::detail

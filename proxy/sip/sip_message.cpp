@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: Apache-2.0
+// SipMessage: construction, header access, edits and serialization. Parsing
+// itself lives in message_parser.cpp.
+#include "proxy/sip/sip_message.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
+
+#include "proxy/base/assert.h"
+#include "proxy/base/strings.h"
+#include "proxy/sip/message_parser.h"
+
+namespace proxy::sip {
+namespace {
+
+struct MethodEntry {
+  std::string_view name;
+  Method method;
+};
+
+// Methods are case-sensitive (RFC 3261 §7.1).
+constexpr std::array<MethodEntry, 16> kMethods = {{
+    {"INVITE", Method::Invite},       {"ACK", Method::Ack},
+    {"BYE", Method::Bye},             {"CANCEL", Method::Cancel},
+    {"REGISTER", Method::Register},   {"OPTIONS", Method::Options},
+    {"MESSAGE", Method::Message},     {"SUBSCRIBE", Method::Subscribe},
+    {"NOTIFY", Method::Notify},       {"PUBLISH", Method::Publish},
+    {"INFO", Method::Info},           {"UPDATE", Method::Update},
+    {"REFER", Method::Refer},         {"PRACK", Method::Prack},
+    {"SERVICE", Method::Service},     {"BENOTIFY", Method::Benotify},
+}};
+
+void appendNumber(std::string& out, uint64_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
+  (void)ec;
+  out.append(digits, end);
+}
+
+}  // namespace
+
+Method lookupMethod(std::string_view token) {
+  for (const MethodEntry& e : kMethods) {
+    if (e.name.size() == token.size() && e.name == token) {
+      return e.method;
+    }
+  }
+  return Method::Unknown;
+}
+
+std::string_view methodName(Method m) {
+  for (const MethodEntry& e : kMethods) {
+    if (e.method == m) {
+      return e.name;
+    }
+  }
+  return {};
+}
+
+Result<SipMessage> SipMessage::parse(std::unique_ptr<char[]> bytes, size_t size,
+                                     const ParseLimits& limits) {
+  return parseKeepingOnError(bytes, size, limits);  // on error the bytes die here
+}
+
+// On error the bytes go back to the caller; continuation lines may have been
+// unfolded in place (CRLF turned into spaces), which keeps them valid SIP text.
+Result<SipMessage> SipMessage::parseKeepingOnError(std::unique_ptr<char[]>& bytes, size_t size,
+                                                   const ParseLimits& limits) {
+  SipMessage msg;
+  msg.bytes_ = std::move(bytes);
+  msg.size_ = msg.bytes_ ? size : 0;
+  if (auto r = Parser::run(msg, limits); !r) {
+    bytes = std::move(msg.bytes_);
+    return r.error();
+  }
+  return msg;
+}
+
+Result<SipMessage> SipMessage::parse(std::string_view text, const ParseLimits& limits) {
+  if (text.size() > limits.max_message_size) {
+    return makeError(513, "Message Too Large");  // before copying it
+  }
+  std::unique_ptr<char[]> bytes(new char[std::max<size_t>(text.size(), 1)]);  // no zero-fill
+  if (!text.empty()) {
+    std::memcpy(bytes.get(), text.data(), text.size());
+  }
+  return parse(std::move(bytes), text.size(), limits);
+}
+
+std::string_view SipMessage::store(std::string text) {
+  arena_.push_front(std::move(text));
+  return arena_.front();
+}
+
+// ---- Header access ----
+
+std::string_view SipMessage::header(HeaderName name) const {
+  if (name == HeaderName::Other) {
+    return {};
+  }
+  for (const HeaderField& f : fields_) {
+    if (f.id == name) {
+      return f.value;
+    }
+  }
+  return {};
+}
+
+std::string_view SipMessage::header(std::string_view name) const {
+  const HeaderName id = lookupHeaderName(name);
+  if (id != HeaderName::Other) {
+    return header(id);
+  }
+  for (const HeaderField& f : fields_) {
+    if (f.id == HeaderName::Other && iequals(f.name, name)) {
+      return f.value;
+    }
+  }
+  return {};
+}
+
+bool SipMessage::has(HeaderName name) const { return count(name) > 0; }
+
+size_t SipMessage::count(HeaderName name) const {
+  if (name == HeaderName::Other) {
+    return 0;
+  }
+  return static_cast<size_t>(std::count_if(fields_.begin(), fields_.end(),
+                                           [name](const HeaderField& f) { return f.id == name; }));
+}
+
+std::vector<std::string_view> SipMessage::headers(HeaderName name) const {
+  std::vector<std::string_view> out;
+  for (const HeaderField& f : fields_) {
+    if (f.id == name && name != HeaderName::Other) {
+      out.push_back(f.value);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string_view> SipMessage::tokens(HeaderName name) const {
+  std::vector<std::string_view> out;
+  for (std::string_view value : headers(name)) {
+    while (!value.empty()) {
+      const size_t comma = value.find(',');
+      const std::string_view token = trim(value.substr(0, comma));
+      if (!token.empty()) {
+        out.push_back(token);
+      }
+      value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+    }
+  }
+  return out;
+}
+
+// ---- Typed accessors ----
+
+Result<NameAddr> SipMessage::from() const {
+  if (!has(HeaderName::From)) {
+    return makeError(400, "Missing From");
+  }
+  return NameAddr::parse(header(HeaderName::From));
+}
+
+Result<NameAddr> SipMessage::to() const {
+  if (!has(HeaderName::To)) {
+    return makeError(400, "Missing To");
+  }
+  return NameAddr::parse(header(HeaderName::To));
+}
+
+Result<CSeq> SipMessage::cseq() const {
+  if (!has(HeaderName::CSeq)) {
+    return makeError(400, "Missing CSeq");
+  }
+  return CSeq::parse(header(HeaderName::CSeq));
+}
+
+Result<Via> SipMessage::topVia() const {
+  if (!has(HeaderName::Via)) {
+    return makeError(400, "Missing Via");
+  }
+  return Via::parse(header(HeaderName::Via));
+}
+
+std::optional<uint32_t> SipMessage::maxForwards() const {
+  return has(HeaderName::MaxForwards) ? parseUnsigned<uint32_t>(header(HeaderName::MaxForwards))
+                                      : std::nullopt;
+}
+
+std::optional<uint32_t> SipMessage::expires() const {
+  return has(HeaderName::Expires) ? parseUnsigned<uint32_t>(header(HeaderName::Expires))
+                                  : std::nullopt;
+}
+
+// ---- Edits ----
+
+void SipMessage::setRequestUri(std::string uri) { request_uri_ = store(std::move(uri)); }
+
+// Inserted before the first field of the same name, or at the top: a new Via or
+// Record-Route lands above the existing ones.
+void SipMessage::prependHeader(HeaderName name, std::string value) {
+  ASSERT(name != HeaderName::Other);
+  const HeaderField field{name, canonicalHeaderName(name), store(std::move(value))};
+  auto it = std::find_if(fields_.begin(), fields_.end(),
+                         [name](const HeaderField& f) { return f.id == name; });
+  fields_.insert(it == fields_.end() ? fields_.begin() : it, field);
+}
+
+// Inserted after the last field of the same name, or at the end.
+void SipMessage::appendHeader(HeaderName name, std::string value) {
+  ASSERT(name != HeaderName::Other);
+  const HeaderField field{name, canonicalHeaderName(name), store(std::move(value))};
+  auto it = std::find_if(fields_.rbegin(), fields_.rend(),
+                         [name](const HeaderField& f) { return f.id == name; });
+  fields_.insert(it.base(), field);
+}
+
+void SipMessage::appendHeader(std::string_view name, std::string value) {
+  const HeaderName id = lookupHeaderName(name);
+  if (id != HeaderName::Other) {
+    appendHeader(id, std::move(value));
+    return;
+  }
+  const HeaderField field{id, store(std::string(name)), store(std::move(value))};
+  auto it = std::find_if(fields_.rbegin(), fields_.rend(), [name](const HeaderField& f) {
+    return f.id == HeaderName::Other && iequals(f.name, name);
+  });
+  fields_.insert(it.base(), field);
+}
+
+void SipMessage::setHeader(HeaderName name, std::string value) {
+  auto it = std::find_if(fields_.begin(), fields_.end(),
+                         [name](const HeaderField& f) { return f.id == name; });
+  if (it == fields_.end()) {
+    appendHeader(name, std::move(value));
+    return;
+  }
+  it->value = store(std::move(value));
+  const auto first = static_cast<size_t>(it - fields_.begin());
+  size_t index = 0;
+  std::erase_if(fields_, [&](const HeaderField& f) { return index++ != first && f.id == name; });
+}
+
+bool SipMessage::removeFirst(HeaderName name) {
+  auto it = std::find_if(fields_.begin(), fields_.end(),
+                         [name](const HeaderField& f) { return f.id == name; });
+  if (it == fields_.end()) {
+    return false;
+  }
+  fields_.erase(it);
+  return true;
+}
+
+void SipMessage::removeAll(HeaderName name) {
+  std::erase_if(fields_, [name](const HeaderField& f) { return f.id == name; });
+}
+
+void SipMessage::setBody(std::string body) { body_ = store(std::move(body)); }
+
+void SipMessage::setMaxForwards(uint32_t hops) {
+  setHeader(HeaderName::MaxForwards, std::to_string(hops));
+}
+
+// ---- Serialization ----
+
+std::string SipMessage::serialize() const {
+  std::string out;
+  serializeTo(out);
+  return out;
+}
+
+// Content-Length is always recomputed and written last (RFC 3261 §18.3, §20.14).
+void SipMessage::serializeTo(std::string& out) const {
+  out.reserve(out.size() + size_ + 64 + fields_.size() * 4);
+  if (is_request_) {
+    out.append(method_text_).append(" ").append(request_uri_).append(" SIP/2.0\r\n");
+  } else {
+    out.append("SIP/2.0 ");
+    appendNumber(out, static_cast<uint64_t>(status_));
+    out.append(" ").append(reason_).append("\r\n");
+  }
+  for (const HeaderField& f : fields_) {
+    if (f.id != HeaderName::ContentLength) {
+      out.append(f.name).append(": ").append(f.value).append("\r\n");
+    }
+  }
+  out.append("Content-Length: ");
+  appendNumber(out, body_.size());
+  out.append("\r\n\r\n").append(body_);
+}
+
+}  // namespace proxy::sip

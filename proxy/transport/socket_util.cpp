@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "proxy/transport/socket_util.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace proxy::transport {
+namespace {
+
+constexpr int kListenBacklog = 1024;
+
+Error socketError(Protocol protocol, const Address& addr, std::string_view what, int err) {
+  std::string detail = std::string(what) + " " + std::string(protocolName(protocol)) + " " +
+                       addr.toString() + ": " +
+                       std::error_code(err, std::generic_category()).message();
+  return makeError(0, std::move(detail));
+}
+
+bool setFlag(int fd, int level, int option) {
+  int on = 1;
+  return setsockopt(fd, level, option, &on, sizeof(on)) == 0;
+}
+
+}  // namespace
+
+Result<BoundSocket> openBoundSocket(Protocol protocol, const Address& addr) {
+  if (addr.family() != AF_INET && addr.family() != AF_INET6) {
+    return makeError(0, "cannot bind " + std::string(protocolName(protocol)) + ": no IP address");
+  }
+  int type = protocol == Protocol::Udp ? SOCK_DGRAM : SOCK_STREAM;
+  int fd = socket(addr.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return socketError(protocol, addr, "cannot create socket for", errno);
+  }
+  bool ok = setFlag(fd, SOL_SOCKET, SO_REUSEADDR) && setFlag(fd, SOL_SOCKET, SO_REUSEPORT);
+  if (ok && addr.family() == AF_INET6) {
+    ok = setFlag(fd, IPPROTO_IPV6, IPV6_V6ONLY);  // "::" and "0.0.0.0" can then coexist
+  }
+  if (!ok) {
+    int err = errno;
+    ::close(fd);
+    return socketError(protocol, addr, "cannot set socket options for", err);
+  }
+  if (::bind(fd, addr.raw(), addr.length()) != 0) {
+    int err = errno;
+    ::close(fd);
+    return socketError(protocol, addr, "cannot bind", err);
+  }
+  if (type == SOCK_STREAM && ::listen(fd, kListenBacklog) != 0) {
+    int err = errno;
+    ::close(fd);
+    return socketError(protocol, addr, "cannot listen on", err);
+  }
+  auto bound = localAddressOf(fd);
+  if (!bound) {
+    ::close(fd);
+    return socketError(protocol, addr, "cannot read the address of", errno);
+  }
+  return BoundSocket{fd, *bound};
+}
+
+std::optional<Address> localAddressOf(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return std::nullopt;
+  }
+  return Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&ss));
+}
+
+void closeUnadoptedSocket(int fd) {
+  if (fd >= 0) {
+    ::close(fd);
+  }
+}
+
+}  // namespace proxy::transport

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// Raw socket set-up that libuv 1.44 cannot do for us: listening sockets with
+// SO_REUSEPORT, so that every shard binds its own socket to the same address
+// and the kernel spreads datagrams and connections across shards. Used by
+// Transports::bind() on the main thread before the shards start.
+#pragma once
+
+#include <string>
+
+#include "proxy/base/result.h"
+#include "proxy/transport/transport.h"
+
+namespace proxy::transport {
+
+struct BoundSocket {
+  int fd = -1;
+  Address bound;  // the address actually bound (port 0 resolved)
+};
+
+// Creates a non-blocking socket for `protocol` (UDP datagram, TCP/TLS stream) with
+// SO_REUSEADDR and SO_REUSEPORT, binds it to `addr` and, for streams, listens.
+// On failure the error detail reads "cannot bind TCP 127.0.0.1:5060: Address already in use".
+Result<BoundSocket> openBoundSocket(Protocol protocol, const Address& addr);
+
+// The local address of a socket (getsockname), or nullopt.
+std::optional<Address> localAddressOf(int fd);
+
+// Closes a descriptor that was never handed to libuv (ignores -1).
+void closeUnadoptedSocket(int fd);
+
+}  // namespace proxy::transport
