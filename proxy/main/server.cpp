@@ -85,7 +85,19 @@ struct Server::Impl {
   void refreshUsers(const char* why);
   void reload();
   void stop();
+  static void logCounters();
 };
+
+// Every non-zero counter, one line: on SIGUSR1 and at shutdown.
+void Server::Impl::logCounters() {
+  std::string line;
+  for (const auto& [name, value] : counters::snapshot()) {
+    if (value > 0) {
+      line += " " + name + "=" + std::to_string(value);
+    }
+  }
+  LOG_INFO("counters:%s", line.empty() ? " (all zero)" : line.c_str());
+}
 
 bool Server::Impl::prepare() {
   std::error_code ec;
@@ -133,8 +145,6 @@ bool Server::Impl::start() {
   for (size_t i = 0; i < config.listeners.size(); ++i) {
     const auto& l = config.listeners[i];
     us.addListener(toProtocol(l.transport), l.address, ports[i]);
-    LOG_INFO("listening on %s %s:%u", std::string(config::transportName(l.transport)).c_str(),
-             l.address.c_str(), ports[i]);
   }
   shared = std::unique_ptr<SharedState>(new SharedState{
       config, *store, *transports, us, core::registrar::NonceKey::generate(),
@@ -222,11 +232,7 @@ void Server::Impl::stop() {
     services[shard.id()].reset();
   });
   store->flush();
-  for (const auto& [name, value] : counters::snapshot()) {
-    if (value > 0) {
-      LOG_DEBUG("counter %s = %llu", name.c_str(), static_cast<unsigned long long>(value));
-    }
-  }
+  logCounters();
   LOG_INFO("stopped");
 }
 
@@ -247,11 +253,14 @@ int Server::run() {
     uv_signal_t handle;
     Impl* server;
   };
-  Signal term{{}, &s}, intr{{}, &s}, hup{{}, &s};
+  Signal term{{}, &s}, intr{{}, &s}, hup{{}, &s}, usr1{{}, &s};
   auto on_stop = [](uv_signal_t* h, int) noexcept { uv_stop(h->loop); };
   for (auto [sig, signum, cb] : {std::tuple{&term, SIGTERM, +on_stop}, {&intr, SIGINT, +on_stop},
                                  {&hup, SIGHUP, +[](uv_signal_t* h, int) noexcept {
                                     static_cast<Impl*>(h->data)->reload();
+                                  }},
+                                 {&usr1, SIGUSR1, +[](uv_signal_t*, int) noexcept {
+                                    Impl::logCounters();
                                   }}}) {
     uv_signal_init(&s.loop, &sig->handle);
     sig->handle.data = &s;
@@ -267,7 +276,7 @@ int Server::run() {
   uv_run(&s.loop, UV_RUN_DEFAULT);
 
   user_poll.reset();
-  for (Signal* sig : {&term, &intr, &hup}) {
+  for (Signal* sig : {&term, &intr, &hup, &usr1}) {
     uv_close(reinterpret_cast<uv_handle_t*>(&sig->handle), nullptr);
   }
   s.stop();

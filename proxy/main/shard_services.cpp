@@ -17,18 +17,10 @@ namespace reg = core::registrar;
 
 namespace {
 
-sip::DigestAlgorithm toSip(config::DigestAlgorithm a) {
-  return a == config::DigestAlgorithm::Md5 ? sip::DigestAlgorithm::Md5
-                                           : sip::DigestAlgorithm::Sha256;
-}
-
 reg::AuthOptions authOptions(const config::Config& config) {
   reg::AuthOptions options;
   options.realm = config.auth.realm;
-  options.algorithms.clear();
-  for (auto a : config.auth.algorithms) {
-    options.algorithms.push_back(toSip(a));
-  }
+  options.algorithms = config.auth.algorithms;
   options.nonce_lifetime_s = config.auth.nonce_lifetime_s;
   const config::AuthConfig* auth = &config.auth;
   options.is_trusted = [auth](const transport::Address& address) {

@@ -5,6 +5,8 @@
 
 #include <openssl/evp.h>
 
+#include <memory>
+
 #include "proxy/base/assert.h"
 #include "proxy/base/strings.h"
 #include "proxy/sip/grammar.h"
@@ -104,10 +106,19 @@ Result<DigestCredentials> parseCredentials(std::string_view header_value) {
   return creds;
 }
 
-std::string digestHex(DigestAlgorithm alg, std::string_view data) {
+std::string digestHexOfParts(DigestAlgorithm alg, std::initializer_list<std::string_view> parts) {
+  // Hashed piecewise: no concatenated copy (no allocation, and a password never
+  // lands in a second buffer).
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  RELEASE_ASSERT(ctx != nullptr);  // ENOMEM is fatal
+  bool ok = EVP_DigestInit_ex(ctx.get(), evpFor(alg), nullptr) == 1;
+  for (std::string_view part : parts) {
+    ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1;
+  }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
-  RELEASE_ASSERT(EVP_Digest(data.data(), data.size(), md, &md_len, evpFor(alg), nullptr) == 1);
+  ok = ok && EVP_DigestFinal_ex(ctx.get(), md, &md_len) == 1;
+  RELEASE_ASSERT(ok);  // MD5 and SHA-256 are always in the default provider
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(md_len * 2, '\0');
   for (unsigned int i = 0; i < md_len; ++i) {
@@ -117,12 +128,13 @@ std::string digestHex(DigestAlgorithm alg, std::string_view data) {
   return out;
 }
 
+std::string digestHex(DigestAlgorithm alg, std::string_view data) {
+  return digestHexOfParts(alg, {data});
+}
+
 std::string computeHa1(DigestAlgorithm alg, std::string_view user, std::string_view realm,
                        std::string_view password) {
-  std::string a1;
-  a1.reserve(user.size() + realm.size() + password.size() + 2);
-  a1.append(user).append(":").append(realm).append(":").append(password);
-  return digestHex(alg, a1);
+  return digestHexOfParts(alg, {user, ":", realm, ":", password});
 }
 
 // RFC 2617 §3.2.2.1: with qop, KD(HA1, nonce:nc:cnonce:qop:HA2); without qop
@@ -130,16 +142,11 @@ std::string computeHa1(DigestAlgorithm alg, std::string_view user, std::string_v
 std::string computeResponse(DigestAlgorithm alg, std::string_view ha1, std::string_view method,
                             std::string_view uri, std::string_view nonce, std::string_view nc,
                             std::string_view cnonce, std::string_view qop) {
-  std::string a2;
-  a2.append(method).append(":").append(uri);
-  const std::string ha2 = digestHex(alg, a2);
-  std::string kd;
-  kd.append(ha1).append(":").append(nonce).append(":");
-  if (!qop.empty()) {
-    kd.append(nc).append(":").append(cnonce).append(":").append(qop).append(":");
+  const std::string ha2 = digestHexOfParts(alg, {method, ":", uri});
+  if (qop.empty()) {
+    return digestHexOfParts(alg, {ha1, ":", nonce, ":", ha2});
   }
-  kd.append(ha2);
-  return digestHex(alg, kd);
+  return digestHexOfParts(alg, {ha1, ":", nonce, ":", nc, ":", cnonce, ":", qop, ":", ha2});
 }
 
 std::optional<DigestAlgorithm> parseAlgorithm(std::string_view name) {

@@ -4,6 +4,7 @@
 // Policy (nonces, replay, which user) lives in the registrar's authenticator.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ Result<DigestCredentials> parseCredentials(std::string_view header_value);
 
 // Hex digest of `data` with the algorithm (lowercase hex).
 std::string digestHex(DigestAlgorithm alg, std::string_view data);
+// Hex digest of the concatenation of `parts`, hashed piecewise without copying them.
+std::string digestHexOfParts(DigestAlgorithm alg, std::initializer_list<std::string_view> parts);
 
 // HA1 = H(username:realm:password).
 std::string computeHa1(DigestAlgorithm alg, std::string_view user, std::string_view realm,
