@@ -129,7 +129,7 @@ Result<ClientMessage> parseServerInfo(const XmlElement& data) {
   if (!domain || !info_type) {
     return !domain ? domain.error() : info_type.error();
   }
-  return GetServerInfoCommand{std::string(*domain), *info_type};
+  return ClientMessage(GetServerInfoCommand{std::string(*domain), *info_type});
 }
 
 Result<ClientMessage> parseGetPref(const XmlElement& data) {
@@ -137,7 +137,7 @@ Result<ClientMessage> parseGetPref(const XmlElement& data) {
   if (!prefs) {
     return prefs.error();
   }
-  return GetPrefCommand{std::move(*prefs)};
+  return ClientMessage(GetPrefCommand{std::move(*prefs)});
 }
 
 Result<ClientMessage> parseSetPref(const XmlElement& data) {
@@ -145,7 +145,7 @@ Result<ClientMessage> parseSetPref(const XmlElement& data) {
   if (!prefs) {
     return prefs.error();
   }
-  return SetPrefCommand{std::move(*prefs)};
+  return ClientMessage(SetPrefCommand{std::move(*prefs)});
 }
 
 Result<ClientMessage> parseGetInvitations(const XmlElement& data) {
@@ -158,7 +158,7 @@ Result<ClientMessage> parseGetInvitations(const XmlElement& data) {
   if (!invite_id || !domain) {
     return !invite_id ? invite_id.error() : domain.error();
   }
-  return GetInvitationsCommand{*invite_id, std::string(*domain)};
+  return ClientMessage(GetInvitationsCommand{*invite_id, std::string(*domain)});
 }
 
 Result<std::vector<ChanId>> readChanIds(const XmlElement& data) {
@@ -181,7 +181,7 @@ Result<ClientMessage> parseBatchJoin(const XmlElement& data) {
   if (!ids) {
     return ids.error();
   }
-  return BatchJoinCommand{std::move(*ids)};
+  return ClientMessage(BatchJoinCommand{std::move(*ids)});
 }
 
 Result<ClientMessage> parseJoin(const XmlElement& data) {
@@ -192,7 +192,7 @@ Result<ClientMessage> parseJoin(const XmlElement& data) {
   if (ids->size() != 1) {
     return bad(data, "of cmd:join needs exactly one <chanid> (use cmd:bjoin for more)");
   }
-  return JoinCommand{std::move(ids->front())};
+  return ClientMessage(JoinCommand{std::move(ids->front())});
 }
 
 Result<ClientMessage> parsePart(const XmlElement& data) {
@@ -204,7 +204,7 @@ Result<ClientMessage> parsePart(const XmlElement& data) {
   if (!channel) {
     return channel.error();
   }
-  return PartCommand{std::move(*channel)};
+  return ClientMessage(PartCommand{std::move(*channel)});
 }
 
 Result<ClientMessage> parseSearch(const XmlElement& data) {
@@ -221,7 +221,7 @@ Result<ClientMessage> parseSearch(const XmlElement& data) {
     return extended.error();
   }
   const std::string criteria(((*qib)->attribute("criteria")).value_or(""));
-  return ChannelSearchCommand{std::string(*qtype), criteria, *extended};
+  return ClientMessage(ChannelSearchCommand{std::string(*qtype), criteria, *extended});
 }
 
 Result<ClientMessage> parseBackchat(const XmlElement& data) {
@@ -243,7 +243,7 @@ Result<ClientMessage> parseBackchat(const XmlElement& data) {
   if (!count) {
     return count.error();
   }
-  return BackchatCommand{std::move(*channel), *count};
+  return ClientMessage(BackchatCommand{std::move(*channel), *count});
 }
 
 Result<ClientMessage> parseFileToken(const XmlElement& data, FileTokenCommand::Direction dir) {
@@ -259,12 +259,12 @@ Result<ClientMessage> parseFileToken(const XmlElement& data, FileTokenCommand::D
   if (file_url->empty()) {
     return bad(**ftdb, "needs a non-empty fileUrl");
   }
-  return FileTokenCommand{dir, std::move(*channel), std::string(*file_url)};
+  return ClientMessage(FileTokenCommand{dir, std::move(*channel), std::string(*file_url)});
 }
 
-Result<ClientMessage> parseRequestUri(const XmlElement&) { return RequestUriCommand{}; }
+Result<ClientMessage> parseRequestUri(const XmlElement&) { return ClientMessage(RequestUriCommand{}); }
 Result<ClientMessage> parseCreatePermission(const XmlElement&) {
-  return CreateChildPermissionCommand{};
+  return ClientMessage(CreateChildPermissionCommand{});
 }
 Result<ClientMessage> parseUploadToken(const XmlElement& data) {
   return parseFileToken(data, FileTokenCommand::Direction::Upload);
