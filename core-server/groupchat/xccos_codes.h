@@ -18,14 +18,14 @@ struct ResultCode {
 
 namespace xccos {
 
-inline constexpr ResultCode kSuccess{200, "SUCCESS_OK"};                     // verified
-inline constexpr ResultCode kBadRequest{400, "BAD_REQUEST"};                 // bad command data
-inline constexpr ResultCode kAccessDenied{403, "ACCESS_DENIED"};             // not allowed
-inline constexpr ResultCode kNotFound{404, "NOT_FOUND"};                     // no such room/pref/…
-inline constexpr ResultCode kConflict{409, "DATA_COLLISION"};                // stale pref seqid
-inline constexpr ResultCode kLimitExceeded{413, "LIMIT_EXCEEDED"};           // over a size limit
-inline constexpr ResultCode kServerError{500, "SERVER_ERROR"};               // our fault
-inline constexpr ResultCode kNotImplemented{501, "NOT_IMPLEMENTED"};         // unknown command
+inline constexpr ResultCode kSuccess{200, "SUCCESS_OK"};              // verified
+inline constexpr ResultCode kBadRequest{400, "BAD_REQUEST"};          // bad command data
+inline constexpr ResultCode kAccessDenied{403, "ACCESS_DENIED"};      // not allowed
+inline constexpr ResultCode kNotFound{404, "NOT_FOUND"};              // no such room/pref/…
+inline constexpr ResultCode kConflict{409, "DATA_COLLISION"};         // stale pref seqid
+inline constexpr ResultCode kLimitExceeded{413, "LIMIT_EXCEEDED"};    // over a size limit
+inline constexpr ResultCode kServerError{500, "SERVER_ERROR"};        // our fault
+inline constexpr ResultCode kNotImplemented{501, "NOT_IMPLEMENTED"};  // unknown command
 inline constexpr ResultCode kServiceUnavailable{503, "SERVICE_UNAVAILABLE"};  // retry later
 
 }  // namespace xccos
@@ -33,10 +33,9 @@ inline constexpr ResultCode kServiceUnavailable{503, "SERVICE_UNAVAILABLE"};  //
 // The reply code for a proxy::Error status from this codec or a service
 // (400, 403, 404, 409, 413, 501, 503 map to themselves; anything else is 500).
 inline ResultCode resultCodeFor(int status) {
-  for (const ResultCode& code :
-       {xccos::kSuccess, xccos::kBadRequest, xccos::kAccessDenied, xccos::kNotFound,
-        xccos::kConflict, xccos::kLimitExceeded, xccos::kNotImplemented,
-        xccos::kServiceUnavailable}) {
+  for (const ResultCode& code : {xccos::kSuccess, xccos::kBadRequest, xccos::kAccessDenied,
+                                 xccos::kNotFound, xccos::kConflict, xccos::kLimitExceeded,
+                                 xccos::kNotImplemented, xccos::kServiceUnavailable}) {
     if (code.code == status) {
       return code;
     }

@@ -262,7 +262,9 @@ Result<ClientMessage> parseFileToken(const XmlElement& data, FileTokenCommand::D
   return ClientMessage(FileTokenCommand{dir, std::move(*channel), std::string(*file_url)});
 }
 
-Result<ClientMessage> parseRequestUri(const XmlElement&) { return ClientMessage(RequestUriCommand{}); }
+Result<ClientMessage> parseRequestUri(const XmlElement&) {
+  return ClientMessage(RequestUriCommand{});
+}
 Result<ClientMessage> parseCreatePermission(const XmlElement&) {
   return ClientMessage(CreateChildPermissionCommand{});
 }
@@ -301,8 +303,7 @@ const XmlElement& emptyData() {
 
 }  // namespace
 
-proxy::Result<std::string_view> requireAttribute(const XmlElement& element,
-                                                 std::string_view name) {
+proxy::Result<std::string_view> requireAttribute(const XmlElement& element, std::string_view name) {
   const auto value = element.attribute(name);
   if (!value) {
     return bad(element, "needs a " + std::string(name) + " attribute");
@@ -317,8 +318,8 @@ proxy::Result<uint64_t> requireUnsigned(const XmlElement& element, std::string_v
   }
   const auto value = proxy::parseUnsigned<uint64_t>(*text);
   if (!value) {
-    return bad(element, std::string(name) + " is not an unsigned number: '" + std::string(*text) +
-                            "'");
+    return bad(element,
+               std::string(name) + " is not an unsigned number: '" + std::string(*text) + "'");
   }
   return *value;
 }

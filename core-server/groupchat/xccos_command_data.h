@@ -18,8 +18,7 @@ namespace core::groupchat::detail {
 ClientMessage decodeCommandData(std::string_view name, const XmlElement* data);
 
 // Attribute readers; errors are 400 and name `<element attr>`.
-proxy::Result<std::string_view> requireAttribute(const XmlElement& element,
-                                                 std::string_view name);
+proxy::Result<std::string_view> requireAttribute(const XmlElement& element, std::string_view name);
 proxy::Result<uint64_t> requireUnsigned(const XmlElement& element, std::string_view name);
 
 }  // namespace core::groupchat::detail

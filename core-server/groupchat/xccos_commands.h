@@ -28,7 +28,7 @@ struct GetServerInfoCommand {
 
 // <pref label seqid createdefault [content]/>: one preference document.
 struct PrefItem {
-  std::string label;  // e.g. "kedzie.GroupChannels"
+  std::string label;   // e.g. "kedzie.GroupChannels"
   uint64_t seqid = 0;  // the version the client holds (getpref) or writes (setpref)
   bool create_default = false;
   std::optional<std::string> content;  // base64 text, validated, kept encoded
@@ -107,7 +107,7 @@ struct ChatPost {
   std::string author;     // as claimed by the client; the server uses the dialog identity
   std::string timestamp;  // the raw ts attribute ("" if absent)
   std::optional<std::chrono::system_clock::time_point> time;  // ts, if it parses
-  std::string text;       // normalised: valid UTF-8, CRLF line joins
+  std::string text;  // normalised: valid UTF-8, CRLF line joins
 };
 
 using ClientMessage =

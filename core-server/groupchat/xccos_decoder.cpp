@@ -119,8 +119,8 @@ proxy::Result<ClientEnvelope> decodeClient(std::string_view xml, const XmlLimits
     return envelope;
   }
   const auto id = element.attribute("id");
-  if (!id || id->size() <= kCommandPrefix.size() || id->substr(0, kCommandPrefix.size()) !=
-                                                        kCommandPrefix) {
+  if (!id || id->size() <= kCommandPrefix.size() ||
+      id->substr(0, kCommandPrefix.size()) != kCommandPrefix) {
     return proxy::makeError(400, "xccos: <cmd> id must be \"cmd:<name>\"");
   }
   envelope.name = std::string(id->substr(kCommandPrefix.size()));

@@ -45,7 +45,7 @@ class EnvelopeBuilder {
   // <grpchat id="grpchat" seqid=N chanUri author ts><chat>text</chat></grpchat>.
   EnvelopeBuilder& chat(const ChatMessage& message);
 
-  size_t count() const { return count_; }      // sibling elements added so far
+  size_t count() const { return count_; }       // sibling elements added so far
   size_t bytes() const { return xml_.size(); }  // for splitting batches by size
   // True when every sibling so far has the same kind (all rpl, all ntc or all grpchat).
   bool homogeneous() const { return !mixed_; }

@@ -8,9 +8,9 @@ ChannelItem userCountInfo(uint32_t count) {
 }
 
 ChannelItem visibilityInfo(bool is_private) {
-  return ChannelItem{std::string(xccos::kInfoVisibility),
-                     std::string(is_private ? xccos::kVisibilityPrivate
-                                            : xccos::kVisibilityPublic)};
+  return ChannelItem{
+      std::string(xccos::kInfoVisibility),
+      std::string(is_private ? xccos::kVisibilityPrivate : xccos::kVisibilityPublic)};
 }
 
 ChannelItem channelProperty(std::string_view id, bool on) {

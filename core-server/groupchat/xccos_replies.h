@@ -36,8 +36,8 @@ struct ChannelItem {
   std::string id;
   std::string value;
 };
-ChannelItem userCountInfo(uint32_t count);                // urn:parlano:ma:info:ucnt
-ChannelItem visibilityInfo(bool is_private);              // …:info:visibilty
+ChannelItem userCountInfo(uint32_t count);                  // urn:parlano:ma:info:ucnt
+ChannelItem visibilityInfo(bool is_private);                // …:info:visibilty
 ChannelItem channelProperty(std::string_view id, bool on);  // …:prop:* true/false
 
 // <chanib uri name [topic] [description]> <aib/>* <info/>* <prop/>* </chanib>
@@ -55,7 +55,7 @@ struct ChannelInfo {
 // inside rpl:bjoin, in place of its chanib (SfBServerEnforcer).
 struct FailedItem {
   std::string key = std::string(xccos::kOperationFailed);
-  std::string value;   // the room UUID
+  std::string value;  // the room UUID
   std::string domain;
 };
 FailedItem failedChannel(const NodeUri& channel);
@@ -65,7 +65,7 @@ struct ChatMessage {
   NodeUri channel;
   std::string author;  // sip:user@domain
   XccosClock::time_point time;
-  std::string text;    // plain text, CRLF line joins
+  std::string text;  // plain text, CRLF line joins
 };
 
 struct EmptyReply {};  // <data/>: setpref-style acknowledgements and errors
@@ -80,7 +80,7 @@ struct ServerInfoReply {  // rpl:getserverinfo <sib …/>
   uint32_t search_limit = 999;
   uint32_t message_size_limit = 512;
   uint32_t story_size_limit = 4096;
-  NodeUri root_uri;    // ma-cat://domain/uuid
+  NodeUri root_uri;        // ma-cat://domain/uuid
   std::string db_version;  // a UUID in the sample
 };
 
@@ -121,7 +121,7 @@ struct BackchatReply {  // rpl:bccontext <chanib uri><msg id="grpchat" …/>*</c
   std::vector<ChatMessage> messages;  // oldest first
 };
 
-struct FileTokenReply {  // rpl:getftok <token token serveruri/>
+struct FileTokenReply {    // rpl:getftok <token token serveruri/>
   std::string token;       // a UUID in the capture
   std::string server_uri;  // https://<pool>/PersistentChat/MGCWebService.asmx
 };

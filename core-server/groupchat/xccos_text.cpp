@@ -65,14 +65,30 @@ void appendEscaped(std::string& out, std::string_view utf8, Quote quote) {
       continue;  // cannot be carried by XML 1.0 at all, not even as a reference
     }
     switch (*c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '\r': out.append("&#13;"); break;
-      case '"': out.append(quote == Quote::Double ? "&quot;" : "\""); break;
-      case '\n': out.append(quote == Quote::Double ? "&#10;" : "\n"); break;
-      case '\t': out.append(quote == Quote::Double ? "&#9;" : "\t"); break;
-      default: out.append(utf8.substr(start, i - start)); break;
+      case '&':
+        out.append("&amp;");
+        break;
+      case '<':
+        out.append("&lt;");
+        break;
+      case '>':
+        out.append("&gt;");
+        break;
+      case '\r':
+        out.append("&#13;");
+        break;
+      case '"':
+        out.append(quote == Quote::Double ? "&quot;" : "\"");
+        break;
+      case '\n':
+        out.append(quote == Quote::Double ? "&#10;" : "\n");
+        break;
+      case '\t':
+        out.append(quote == Quote::Double ? "&#9;" : "\t");
+        break;
+      default:
+        out.append(utf8.substr(start, i - start));
+        break;
     }
   }
 }
@@ -101,8 +117,8 @@ proxy::Result<std::string> normalizeChatText(std::string_view utf8, ControlChars
       out.append("\r\n");
     } else if (!isXmlChar(*c)) {
       if (policy == ControlChars::Reject) {
-        return proxy::makeError(400, "chat text: character not allowed in XML at byte " +
-                                         std::to_string(start));
+        return proxy::makeError(
+            400, "chat text: character not allowed in XML at byte " + std::to_string(start));
       }
     } else {
       out.append(utf8.substr(start, i - start));

@@ -131,12 +131,17 @@ std::optional<XccosClock::time_point> parseXccosTime(std::string_view text) {
   if (pos != text.size()) {
     return std::nullopt;
   }
-  const int64_t days = daysFromCivil(
-      CivilDate{*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day)});
+  const int64_t days =
+      daysFromCivil(CivilDate{*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day)});
   const int64_t secs = days * 86400 + *hour * 3600 + *minute * 60 + *second - offset_minutes * 60;
+  // The clock counts nanoseconds in 64 bits (years 1678..2261); refuse what it cannot hold.
+  constexpr int64_t kMaxSeconds =
+      std::chrono::duration_cast<std::chrono::seconds>(XccosClock::duration::max()).count() - 1;
+  if (secs > kMaxSeconds || secs < -kMaxSeconds) {
+    return std::nullopt;
+  }
   const auto since_epoch = std::chrono::seconds(secs) + std::chrono::nanoseconds(nanos);
-  return XccosClock::time_point(
-      std::chrono::duration_cast<XccosClock::duration>(since_epoch));
+  return XccosClock::time_point(std::chrono::duration_cast<XccosClock::duration>(since_epoch));
 }
 
 }  // namespace core::groupchat

@@ -80,8 +80,8 @@ proxy::Result<NodeUri> NodeUri::parse(std::string_view text) {
     kind = NodeKind::Category;
     rest = text.substr(kCategoryScheme.size());
   } else {
-    return proxy::makeError(400, "node uri: not ma-chan:// or ma-cat://: '" + std::string(text) +
-                                     "'");
+    return proxy::makeError(400,
+                            "node uri: not ma-chan:// or ma-cat://: '" + std::string(text) + "'");
   }
   const size_t slash = rest.find('/');
   if (slash == std::string_view::npos) {
@@ -93,9 +93,8 @@ proxy::Result<NodeUri> NodeUri::parse(std::string_view text) {
 proxy::Result<NodeUri> NodeUri::parse(std::string_view text, NodeKind kind) {
   auto uri = parse(text);
   if (uri && uri->kind() != kind) {
-    return proxy::makeError(400, std::string("node uri: expected ") +
-                                     std::string(schemeOf(kind)) + " in '" + std::string(text) +
-                                     "'");
+    return proxy::makeError(400, std::string("node uri: expected ") + std::string(schemeOf(kind)) +
+                                     " in '" + std::string(text) + "'");
   }
   return uri;
 }

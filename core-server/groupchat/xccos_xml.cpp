@@ -159,8 +159,8 @@ std::vector<const XmlElement*> XmlElement::childrenNamed(std::string_view wanted
 
 proxy::Result<XmlElement> parseXml(std::string_view xml, const XmlLimits& limits) {
   if (xml.size() > limits.max_bytes || xml.size() > static_cast<size_t>(INT_MAX)) {
-    return proxy::makeError(413, "xml: document larger than " + std::to_string(limits.max_bytes) +
-                                     " bytes");
+    return proxy::makeError(
+        413, "xml: document larger than " + std::to_string(limits.max_bytes) + " bytes");
   }
   ParserPtr parser(XML_ParserCreateNS(nullptr, kNsSeparator));
   if (!parser) {
@@ -177,13 +177,13 @@ proxy::Result<XmlElement> parseXml(std::string_view xml, const XmlLimits& limits
   const XML_Status status =
       XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), XML_TRUE);
   if (!builder.error().empty()) {
-    return proxy::makeError(400, "xml: " + builder.error() + " (line " +
-                                     std::to_string(builder.line()) + ")");
+    return proxy::makeError(
+        400, "xml: " + builder.error() + " (line " + std::to_string(builder.line()) + ")");
   }
   if (status != XML_STATUS_OK) {
-    return proxy::makeError(
-        400, std::string("xml: ") + XML_ErrorString(XML_GetErrorCode(parser.get())) + " (line " +
-                 std::to_string(XML_GetCurrentLineNumber(parser.get())) + ")");
+    return proxy::makeError(400, std::string("xml: ") +
+                                     XML_ErrorString(XML_GetErrorCode(parser.get())) + " (line " +
+                                     std::to_string(XML_GetCurrentLineNumber(parser.get())) + ")");
   }
   return builder.takeRoot();
 }

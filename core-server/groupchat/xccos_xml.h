@@ -35,8 +35,8 @@ struct XmlAttribute {
 };
 
 struct XmlElement {
-  std::string ns;    // namespace URI ("" when the element is in no namespace)
-  std::string name;  // local name
+  std::string ns;                        // namespace URI ("" when the element is in no namespace)
+  std::string name;                      // local name
   std::vector<XmlAttribute> attributes;  // document order; xmlns declarations excluded
   std::vector<XmlElement> children;      // document order
   std::string text;  // character data directly inside this element, concatenated

@@ -248,6 +248,8 @@ Presence aggregate(const PresentityState& state, int64_t now) {
     out.activity = Activity{};
   }
   out.activity = normalizedActivity(out.availability, std::move(out.activity));
+  out.activity.min_availability = 0;  // the range has done its job; renderers never see it
+  out.activity.max_availability = 0;
   if (out.calendar && out.calendar->state == FreeBusy::OutOfOffice && out.activity.empty()) {
     out.activity.token = std::string(kTokenOutOfOffice);  // A7
   }

@@ -27,7 +27,8 @@
 //      "out-of-office" when no other activity is shown (after A4 or A5/A6); the
 //      availability is left alone (PROTOCOLS.md map: "(avail) / OutOfOffice").
 //  A8  An activity whose MS availability range excludes the result is dropped;
-//      generic tokens ("busy" at 6500) are normalised to "".
+//      generic tokens ("busy" at 6500) are normalised to "" and the range itself
+//      is cleared from the result.
 //  A9  Note: an active OOF note (user-level, then endpoints) beats the user-level
 //      personal note, which beats endpoint notes; among endpoints the newest
 //      publication wins, then the smaller source id.

@@ -118,7 +118,9 @@ Result<Config> parseConfig(std::string_view yaml_text, const std::string& source
       return diag.toError();
     }
     const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
-    const detail::MapReader map(diag, detail::Value{root, root.Mark(), ""}, detail::kTopLevelKeys);
+    const detail::MapReader map(diag, detail::Value{root, root.Mark(), ""},
+                                {"server", "domains", "listeners", "storage", "auth", "users",
+                                 "registrar", "limits", "transactions"});  // the top-level keys
     if (!root.IsMap() && diag.count() != 0) {
       return diag.toError();  // not a mapping: every section would only repeat that
     }

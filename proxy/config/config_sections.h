@@ -10,11 +10,6 @@
 
 namespace proxy::config::detail {
 
-// The top-level keys, in the order they are read.
-inline constexpr std::initializer_list<std::string_view> kTopLevelKeys = {
-    "server", "domains",   "listeners", "storage",     "auth",
-    "users",  "registrar", "limits",    "transactions"};
-
 void readServer(const MapReader& root, Config& config);
 void readDomains(const MapReader& root, Config& config);
 void readListeners(const MapReader& root, Config& config);

@@ -1,10 +1,38 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/routing/record_route.h"
 
+#include <openssl/hmac.h>
+
+#include <array>
+
+#include "proxy/base/random.h"
 #include "proxy/base/strings.h"
 #include "proxy/sip/name_addr.h"
 
 namespace proxy::routing {
+namespace {
+
+// The per-process key our Record-Route signatures use. A restart invalidates
+// old signatures, as it invalidates the connections the tokens name anyway.
+const std::array<uint64_t, 4>& routeKey() {
+  static const std::array<uint64_t, 4> key{random64(), random64(), random64(), random64()};
+  return key;
+}
+
+// 16 bytes of HMAC-SHA256(key, caller "|" callee), hex.
+std::string signTokens(std::string_view caller, std::string_view callee) {
+  std::string data;
+  data.reserve(caller.size() + callee.size() + 1);
+  data.append(caller).append("|").append(callee);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  const auto& key = routeKey();
+  HMAC(EVP_sha256(), key.data(), sizeof(key), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &mac_len);
+  return hexEncode(std::string_view(reinterpret_cast<const char*>(mac), 16));
+}
+
+}  // namespace
 
 std::string hexEncode(std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -53,6 +81,7 @@ std::string makeRecordRouteFor(transport::Protocol protocol, const LocalAddresse
   if (!callee_token.empty()) {
     rr += ";ef=" + hexEncode(callee_token);
   }
+  rr += ";fs=" + signTokens(caller_token, callee_token);
   rr += ">";
   return rr;
 }
@@ -69,6 +98,8 @@ std::optional<OwnRoute> parseOwnRoute(std::string_view route_value, const LocalA
   if (const sip::Param* ef = route->uri().param("ef")) {
     own.callee_token = hexDecode(ef->value).value_or("");
   }
+  const sip::Param* fs = route->uri().param("fs");
+  own.signed_ok = fs != nullptr && fs->value == signTokens(own.caller_token, own.callee_token);
   return own;
 }
 
@@ -85,16 +116,19 @@ bool sameFlow(const transport::Flow& a, const transport::Flow& b) {
 }
 }  // namespace
 
-std::optional<transport::Flow> otherSide(const transport::Flow& arrival, const OwnRoute& route) {
+DialogHop otherSide(const transport::Flow& arrival, const OwnRoute& route) {
+  if (!route.signed_ok) {
+    return {};
+  }
   auto caller = transport::Flow::fromToken(route.caller_token);
   auto callee = transport::Flow::fromToken(route.callee_token);
   if (caller && sameFlow(arrival, *caller)) {
-    return callee;
+    return {true, callee};
   }
   if (callee && sameFlow(arrival, *callee)) {
-    return caller;
+    return {true, caller};
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace proxy::routing

@@ -5,7 +5,9 @@
 // carries the flow tokens of both sides of the dialog (`cf` = the caller's
 // flow, `ef` = the callee's), hex-encoded because tokens contain '/'. When a
 // request comes back through us, the side it did not arrive from is the one to
-// send it to (RFC 5626 §5.3 uses flow tokens the same way).
+// send it to (RFC 5626 §5.3 uses flow tokens the same way). The tokens are
+// signed with a per-process HMAC key (`fs`), so nobody can forge a Route that
+// makes us relay to a flow or address of their choosing.
 #pragma once
 
 #include <optional>
@@ -24,14 +26,18 @@ std::string makeRecordRouteFor(transport::Protocol protocol, const LocalAddresse
 struct OwnRoute {
   std::string caller_token;  // decoded; may be empty
   std::string callee_token;
+  bool signed_ok = false;    // the tokens carry our valid signature
 };
 
 // If the Route value names us, the tokens it carries; nullopt when it is not ours.
 std::optional<OwnRoute> parseOwnRoute(std::string_view route_value, const LocalAddresses& us);
 
-// Picks the flow on the other side of a dialog from `arrival`, given our route
-// tokens. nullopt when neither token matches the arrival flow.
-std::optional<transport::Flow> otherSide(const transport::Flow& arrival, const OwnRoute& route);
+// Where an in-dialog request that came back through us goes next.
+struct DialogHop {
+  bool from_participant = false;        // it arrived on one of the recorded, signed flows
+  std::optional<transport::Flow> flow;  // the other side's flow, when it was recorded
+};
+DialogHop otherSide(const transport::Flow& arrival, const OwnRoute& route);
 
 std::string hexEncode(std::string_view raw);
 std::optional<std::string> hexDecode(std::string_view hex);

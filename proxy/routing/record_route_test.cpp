@@ -37,13 +37,35 @@ TEST_CASE("our Record-Route is recognised in a Route and leads to the other side
   CHECK(rr.rfind("<sip:127.0.0.1:5060;transport=tcp;lr;cf=", 0) == 0);
   auto own = parseOwnRoute(rr, us);
   REQUIRE(own);
+  CHECK(own->signed_ok);
   auto to_callee = otherSide(caller, *own);
-  REQUIRE(to_callee);
-  CHECK(to_callee->connection_id == 22);
+  REQUIRE(to_callee.from_participant);
+  REQUIRE(to_callee.flow);
+  CHECK(to_callee.flow->connection_id == 22);
   auto to_caller = otherSide(callee, *own);
-  REQUIRE(to_caller);
-  CHECK(to_caller->connection_id == 11);
-  CHECK_FALSE(otherSide(tcpFlow(33, 1), *own));
+  REQUIRE(to_caller.flow);
+  CHECK(to_caller.flow->connection_id == 11);
+  CHECK_FALSE(otherSide(tcpFlow(33, 1), *own).from_participant);
+}
+
+TEST_CASE("a Route with forged or tampered tokens gets no flow") {
+  LocalAddresses us = ours();
+  transport::Flow mallory = tcpFlow(44, 50000);
+  transport::Flow victim = tcpFlow(55, 50001);
+  // Tokens written by hand, without our signature.
+  std::string forged = "<sip:127.0.0.1:5060;transport=tcp;lr;cf=" + hexEncode(mallory.token()) +
+                       ";ef=" + hexEncode(victim.token()) + ">";
+  auto own = parseOwnRoute(forged, us);
+  REQUIRE(own);
+  CHECK_FALSE(own->signed_ok);
+  CHECK_FALSE(otherSide(mallory, *own).from_participant);
+  // A genuine route whose callee token was swapped keeps its old signature: refused.
+  std::string genuine = makeRecordRouteFor(transport::Protocol::Tcp, us, mallory.token(), "");
+  std::string tampered = genuine;
+  tampered.insert(tampered.find(";fs="), ";ef=" + hexEncode(victim.token()));
+  auto t = parseOwnRoute(tampered, us);
+  REQUIRE(t);
+  CHECK_FALSE(t->signed_ok);
 }
 
 TEST_CASE("a Route to someone else is not ours") {

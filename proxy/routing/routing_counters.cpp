@@ -18,7 +18,8 @@ RoutingCounters::RoutingCounters()
       unroutable_acks(named("sip.drop.unroutable_ack")),
       late_replies(named("sip.drop.late_reply")),
       forwarded(named("sip.requests_forwarded")),
-      loops_detected(named("sip.drop.loop")) {}
+      loops_detected(named("sip.drop.loop")),
+      forged_routes(named("sip.drop.forged_route")) {}
 
 RoutingCounters& RoutingCounters::get() {
   static RoutingCounters* counters = [] {

@@ -23,7 +23,7 @@ struct RoutingCounters {
   std::array<counters::Counter, 7> replies_out;
   counters::Counter parse_errors_answered, parse_errors_dropped, invalid_requests,
       invalid_responses, stray_responses, unroutable_acks, late_replies, forwarded,
-      loops_detected;
+      loops_detected, forged_routes;
 
  private:
   RoutingCounters();

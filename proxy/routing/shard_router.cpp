@@ -205,24 +205,30 @@ void ShardRouter::processCancel(transaction::ServerTransaction& cancel_txn,
 }
 
 void ShardRouter::forwardStatelessAck(sip::SipMessage&& ack, const transport::Flow& flow) {
-  // A 2xx ACK (RFC 3261 §13.2.2.4) travels the route set; we only pop ourselves.
-  std::optional<transport::Flow> next;
+  // A 2xx ACK (RFC 3261 §13.2.2.4) travels the route set; we relay it only when it
+  // came back through a Record-Route we signed, from a participant of that dialog.
+  std::optional<OwnRoute> first_own;
   while (ack.has(sip::HeaderName::Route)) {
     auto own = parseOwnRoute(ack.header(sip::HeaderName::Route), us_);
     if (!own) {
       break;
     }
-    if (!next) {
-      next = otherSide(flow, *own);
+    if (!first_own) {
+      first_own = std::move(own);
     }
     ack.removeFirst(sip::HeaderName::Route);
   }
-  if (!next) {
+  DialogHop hop = first_own ? otherSide(flow, *first_own) : DialogHop{};
+  std::optional<transport::Flow> next = hop.flow;
+  if (hop.from_participant && (!next || ack.has(sip::HeaderName::Route))) {
     next = resolveNextHop(ack, us_);
   }
-  if (!next) {
+  if (!hop.from_participant || !next) {
     RoutingCounters::get().unroutable_acks.add();
     return;
+  }
+  if (auto hops = ack.maxForwards(); hops && *hops == 0) {
+    return;  // RFC 3261 §16.3 step 3; an ACK gets no answer
   }
   std::string sent_by = us_.sentBy(next->protocol);
   transactions_->sendRequest(std::move(ack), *next, sent_by, {});

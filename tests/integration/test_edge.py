@@ -90,6 +90,8 @@ class EdgeTest(ServerTestCase):
         self.assertStatus(ua.options("sip:%s" % DOMAIN), 200, ua)
         ua = self.client("tcp", "alice")
         self.assertStatus(ua.options("sip:%s" % DOMAIN), 200, ua)
+        ua = self.client("tls", "alice")
+        self.assertStatus(ua.options("sip:%s" % DOMAIN), 200, ua)
 
     def test_max_forwards_zero_483(self):
         self.registered("udp", "bob")
@@ -279,7 +281,7 @@ class EdgeTest(ServerTestCase):
         return parse_params(vias[0].partition(";")[2]).get("branch") if vias else None
 
     def test_udp_flood_burst(self):
-        """2,000 OPTIONS sent in a tight loop: a share is answered, the server survives."""
+        # 2,000 OPTIONS sent in a tight loop: a share is answered, the server survives.
         sock = self._flood_socket()
         local = sock.getsockname()
         branches = ["z9hG4bKflood%05d%s" % (i, secrets.token_hex(3)) for i in range(FLOOD_COUNT)]
@@ -317,8 +319,8 @@ class EdgeTest(ServerTestCase):
         self.assertServerAnswers("after a burst of %d OPTIONS" % FLOOD_COUNT)
 
     def test_udp_flood_windowed(self):
-        """2,000 OPTIONS as fast as answers come back, at most FLOOD_WINDOW outstanding:
-        every one is answered."""
+        # 2,000 OPTIONS as fast as answers come back, at most FLOOD_WINDOW outstanding:
+        # every one is answered.
         sock = self._flood_socket()
         local = sock.getsockname()
         outstanding = set()

@@ -13,8 +13,9 @@ using proxy::sip::Method;
 
 Verdict RequestAuthStage::onRequest(proxy::routing::ContextPtr& ctx) {
   Method method = ctx->request.method();
+  // In-dialog requests were vetted by the loose-route stage (signed route, participant).
   if (method == Method::Ack || method == Method::Cancel || ctx->inDialog() ||
-      !ctx->targets.empty() || auth_.trusted(ctx->flow.remote)) {
+      auth_.trusted(ctx->flow.remote)) {
     return Verdict::Continue;
   }
   auto from = ctx->request.from();

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Loose routing (RFC 3261 §16.4): removes the Route entries that name us and
-// remembers the flow tokens our Record-Route left in them. A request that came
-// back through us this way is aimed at the other side of its dialog: its target
-// is set here, with the flow of the side it did not arrive from.
+// Loose routing (RFC 3261 §16.4): removes the Route entries that name us. An
+// in-dialog request that came back through our (signed) Record-Route is aimed
+// at the other side of its dialog: its target is set here, with the flow of the
+// side it did not arrive from. Anyone else using our route gets 403; an
+// out-of-dialog request that merely names us as outbound proxy goes on to
+// authentication and location like any other.
 #pragma once
 
 #include "proxy/routing/stage.h"

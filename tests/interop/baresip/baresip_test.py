@@ -51,6 +51,11 @@ Client limitation, and why auth.algorithms is [MD5] here
   instead of ignoring that challenge as RFC 8760 asks. confabd's default
   [SHA-256, MD5] offers two challenges, so this configuration offers one.
 
+If alice's MESSAGE gets 404 (no 407 first): confabd popped the Route naming
+itself (baresip's outbound proxy) and then took the Request-URI
+sip:bob@example.test as the next hop instead of asking the location service;
+see LooseRouteStage (RFC 3261 §16.4/§16.5, found by this test).
+
 Files (in the temporary directory, printed and kept on failure): confab.yaml,
 confabd.log (server.trace_sip is on: every SIP message in and out), and for
 each user NAME/config, NAME/accounts, NAME/contacts, NAME.stdout.log (the
@@ -297,7 +302,12 @@ class Baresip:
             fh.write('"%s" <sip:%s@%s>\n' % (self.peer, self.peer, DOMAIN))
 
     def start(self, attempts=3):
-        """Starts baresip and connects to its ctrl_tcp port (retried if the port was taken)."""
+        """Starts baresip and connects to its ctrl_tcp port.
+
+        ctrl_tcp cannot listen on an ephemeral port and tell us which, so the
+        port is picked free beforehand; if it was taken meanwhile, baresip
+        keeps running without ctrl_tcp ("failed to listen"), and is restarted
+        on another port."""
         for attempt in range(1, attempts + 1):
             ctrl_port = free_tcp_port()
             self.write_files(ctrl_port)
@@ -307,31 +317,39 @@ class Baresip:
                 err.write(banner)
                 out.flush()
                 err.flush()
+                offset = out.tell()
                 # stdin stays an open pipe: the stdio UI module reads it.
                 self.proc = subprocess.Popen([BARESIP, "-f", self.dir, "-s"], cwd=self.dir,
                                              stdin=subprocess.PIPE, stdout=out, stderr=err)
 
-            def connected():
+            def this_start():
+                with open(self.stdout_path, "rb") as fh:
+                    fh.seek(offset)
+                    return fh.read().decode("utf-8", "replace")
+
+            def ready():  # printed once every module is loaded
                 if self.proc.poll() is not None:
-                    return "exited"
+                    raise AssertionError("%s's baresip exited with status %s at start-up"
+                                         % (self.name, self.proc.returncode))
+                return "baresip is ready." in this_start()
+
+            wait_for(ready, STARTUP_TIMEOUT, "%s's baresip to be ready" % self.name)
+            if "ctrl_tcp: failed to listen" in this_start():
+                self.stop()
+                continue
+
+            def connected():
                 try:
                     return CtrlTcp(ctrl_port)
                 except OSError:
                     return None
 
-            ctrl = wait_for(connected, STARTUP_TIMEOUT,
-                            "%s's baresip ctrl_tcp port %d" % (self.name, ctrl_port))
-            if ctrl != "exited":
-                self.ctrl = ctrl
-                reply = self.ctrl.command("help")  # also proves it is baresip answering
-                if not reply.get("ok") or "message" not in reply.get("data", ""):
-                    raise AssertionError("%s: unexpected ctrl_tcp help reply %r" % (self.name, reply))
-                return
-            if "ctrl_tcp: failed to listen" not in read_text(self.stdout_path):
-                raise AssertionError("%s's baresip exited with status %s at start-up"
-                                     % (self.name, self.proc.returncode))
-            self.proc.stdin.close()
-            self.proc = None
+            self.ctrl = wait_for(connected, STARTUP_TIMEOUT,
+                                 "%s's baresip ctrl_tcp port %d" % (self.name, ctrl_port))
+            reply = self.ctrl.command("help")  # also proves it is baresip answering
+            if not reply.get("ok") or "message" not in reply.get("data", ""):
+                raise AssertionError("%s: unexpected ctrl_tcp help reply %r" % (self.name, reply))
+            return
         raise AssertionError("%s: no free ctrl_tcp port in %d attempts" % (self.name, attempts))
 
     def assert_alive(self):
@@ -468,11 +486,15 @@ class BaresipInteropTest(unittest.TestCase):
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def failed(self):
+        """Whether this test has failed so far (unittest internals: 3.11+, then older)."""
         outcome = getattr(self, "_outcome", None)
-        result = getattr(outcome, "result", None)
-        if result is None:
+        if outcome is None:
             return False
-        return any(test is self for test, _ in result.failures + result.errors)
+        if hasattr(outcome, "errors"):  # Python < 3.11
+            return any(exc is not None for _, exc in outcome.errors)
+        result = getattr(outcome, "result", None)
+        return result is not None and any(
+            test is self for test, _ in result.failures + result.errors)
 
     def dump_logs(self):
         files = [("confabd", self.server.log_path)]
@@ -520,9 +542,10 @@ class BaresipInteropTest(unittest.TestCase):
         tag = uuid.uuid4().hex[:8]
         hello = "Hello bob, this is alice over %s #%s" % (transport, tag)
         alice.send_message(hello)
-        wait_for(lambda: bob.shown(alice, hello), MESSAGE_TIMEOUT, "bob to show alice's text")
+        # final_for fails at once on an error final, so a refused MESSAGE fails fast.
         finals = wait_for(lambda: self.final_for(alice, hello), MESSAGE_TIMEOUT,
                           "alice to get the 200 for her MESSAGE")
+        wait_for(lambda: bob.shown(alice, hello), MESSAGE_TIMEOUT, "bob to show alice's text")
         self.assertIn(407, finals, "alice's MESSAGE was not challenged (auth.requests is on)")
 
         # bob got it from confabd's listener: over TCP, on the connection he registered on.
@@ -536,11 +559,11 @@ class BaresipInteropTest(unittest.TestCase):
             self.assertEqual(received[0].dst, registers[-1].src,
                              "the MESSAGE came on a new connection, not bob's registration flow")
 
-        reply = "Hi alice, bob here over %s, got #%s" % (transport, tag)
+        reply = "Grüße alice, bob here over %s, got #%s" % (transport, tag)  # UTF-8 body
         bob.send_message(reply)
-        wait_for(lambda: alice.shown(bob, reply), MESSAGE_TIMEOUT, "alice to show bob's reply")
         wait_for(lambda: self.final_for(bob, reply), MESSAGE_TIMEOUT,
                  "bob to get the 200 for his reply")
+        wait_for(lambda: alice.shown(bob, reply), MESSAGE_TIMEOUT, "alice to show bob's reply")
 
         # Clean teardown: user agents first (they un-REGISTER), then confabd.
         for agent in self.agents:
