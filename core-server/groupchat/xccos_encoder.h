@@ -38,7 +38,8 @@ class EnvelopeBuilder {
   // The reply to a decoded client command, named by replyNameFor(request.name).
   EnvelopeBuilder& replyTo(const ClientEnvelope& request, const ResultCode& code,
                            const ReplyData& data);
-  // The right error reply for UnknownCommand (501) or InvalidCommand (400).
+  // The error reply for an UnknownCommand (501) or InvalidCommand (400) cmd. Not for
+  // posts: a bad grpchat has no XCCOS reply; answer its INFO with a SIP 4xx instead.
   EnvelopeBuilder& rejectTo(const ClientEnvelope& request);
   // <ntc id="ntc:join|ntc:bjoin|ntc:part" seqid=N><data>…</data></ntc>.
   EnvelopeBuilder& notice(const Notice& notice);

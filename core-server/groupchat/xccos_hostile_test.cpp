@@ -74,6 +74,10 @@ TEST_CASE("size, depth, element, attribute and text limits are enforced") {
   expectError(envelope("<cmd id=\"cmd:requri\" seqid=\"1\"><data a=\"1\" b=\"2\" c=\"3\" d=\"4\"/>"
                        "</cmd>"),
               "too many attributes", 400, limits);
+  // Refused on an empty root: expat still reports its end after we stop.
+  expectError("<xccos a=\"1\" b=\"2\" c=\"3\" d=\"4\"/>", "too many attributes", 400, limits);
+  limits.max_depth = 1;
+  expectError("<xccos><cmd/></xccos>", "deep", 400, limits);
 
   limits = XmlLimits{};
   limits.max_text_bytes = 100;

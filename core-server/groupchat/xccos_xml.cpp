@@ -37,6 +37,9 @@ class TreeBuilder {
   TreeBuilder(XML_Parser parser, const XmlLimits& limits) : parser_(parser), limits_(limits) {}
 
   void start(const XML_Char* name, const XML_Char** attrs) {
+    if (failed()) {
+      return;
+    }
     if (++elements_ > limits_.max_elements) {
       return fail("too many elements");
     }
@@ -64,10 +67,16 @@ class TreeBuilder {
     stack_.push_back(element);
   }
 
-  void end() { stack_.pop_back(); }
+  // After a stop expat may still report the end of an element whose start we
+  // refused (an empty element), so nothing is popped once we have failed.
+  void end() {
+    if (!failed()) {
+      stack_.pop_back();
+    }
+  }
 
   void text(const XML_Char* data, int length) {
-    if (stack_.empty() || length <= 0 || !addText(static_cast<size_t>(length))) {
+    if (failed() || stack_.empty() || length <= 0 || !addText(static_cast<size_t>(length))) {
       return;
     }
     stack_.back()->text.append(data, static_cast<size_t>(length));
@@ -82,6 +91,7 @@ class TreeBuilder {
     XML_StopParser(parser_, XML_FALSE);
   }
 
+  bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
   XML_Size line() const { return line_; }
   XmlElement takeRoot() { return std::move(root_); }
@@ -176,7 +186,7 @@ proxy::Result<XmlElement> parseXml(std::string_view xml, const XmlLimits& limits
 
   const XML_Status status =
       XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), XML_TRUE);
-  if (!builder.error().empty()) {
+  if (builder.failed()) {
     return proxy::makeError(
         400, "xml: " + builder.error() + " (line " + std::to_string(builder.line()) + ")");
   }

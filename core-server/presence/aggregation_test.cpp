@@ -23,7 +23,7 @@ EndpointPresence ep(std::string id, Availability a, std::string token = "") {
 }
 
 EndpointPresence withPhone(EndpointPresence e, Availability a, std::string token) {
-  e.phone = StateValue{a, Activity{std::move(token)}};
+  e.phone = StateValue{a, Activity{.token = std::move(token)}};
   return e;
 }
 
@@ -39,7 +39,7 @@ EndpointPresence withCalendar(EndpointPresence e, FreeBusy state, int64_t start 
 }
 
 std::optional<UserState> manual(Availability a, std::string token = "", int64_t expires_at = 0) {
-  return UserState{StateValue{a, Activity{std::move(token)}}, expires_at};
+  return UserState{StateValue{a, Activity{.token = std::move(token)}}, expires_at};
 }
 
 struct Row {
@@ -215,7 +215,7 @@ TEST_CASE("A9: which note shows") {
   s.endpoints = {a, b};
   CHECK(aggregate(s, kNow).note->text == "from b");  // newest endpoint note
 
-  s.personal_note = Note{"user note"};
+  s.personal_note = Note{.text = "user note"};
   CHECK(aggregate(s, kNow).note->text == "user note");
 
   s.endpoints[0].note = Note{"on holiday", "", NoteType::OutOfOffice};
@@ -233,7 +233,7 @@ TEST_CASE("A9: which note shows") {
 
   s.endpoints.clear();
   s.ever_seen = true;
-  s.personal_note = Note{"gone fishing"};
+  s.personal_note = Note{.text = "gone fishing"};
   const Presence offline = aggregate(s, kNow);
   CHECK(offline.availability == 18500);
   CHECK(offline.note->text == "gone fishing");  // notes show while offline
@@ -280,7 +280,7 @@ TEST_CASE("appear offline: watchers see plain offline, the note stays") {
   a.calendar = CalendarState{FreeBusy::Busy, "Secret meeting", "Room 1", 0, 0};
   s.endpoints = {a};
   s.user_state = manual(18500);
-  s.personal_note = Note{"hello"};
+  s.personal_note = Note{.text = "hello"};
   s.ms_categories = {MsCategoryInstance{"contactCard", 0, 200, 1, 0, "<card/>"}};
   Presence p = aggregate(s, kNow);
   p.sequence = 9;

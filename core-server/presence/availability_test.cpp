@@ -64,32 +64,32 @@ TEST_CASE("reachability puts unknown after every known state") {
 }
 
 TEST_CASE("generic tokens normalise away, specific and unknown ones stay") {
-  CHECK(normalizedActivity(3500, Activity{"online"}).empty());
-  CHECK(normalizedActivity(3500, Activity{"available"}).empty());
-  CHECK(normalizedActivity(6500, Activity{"busy"}).empty());
-  CHECK(normalizedActivity(9500, Activity{"do-not-disturb"}).empty());
-  CHECK(normalizedActivity(6500, Activity{"on-the-phone"}).token == "on-the-phone");
-  CHECK(normalizedActivity(3500, Activity{"busy"}).token == "busy");  // not this band's
-  CHECK(normalizedActivity(3500, Activity{"sleeping"}).token == "sleeping");
-  Activity custom{"busy", "Writing"};
+  CHECK(normalizedActivity(3500, Activity{.token = "online"}).empty());
+  CHECK(normalizedActivity(3500, Activity{.token = "available"}).empty());
+  CHECK(normalizedActivity(6500, Activity{.token = "busy"}).empty());
+  CHECK(normalizedActivity(9500, Activity{.token = "do-not-disturb"}).empty());
+  CHECK(normalizedActivity(6500, Activity{.token = "on-the-phone"}).token == "on-the-phone");
+  CHECK(normalizedActivity(3500, Activity{.token = "busy"}).token == "busy");  // not this band's
+  CHECK(normalizedActivity(3500, Activity{.token = "sleeping"}).token == "sleeping");
+  Activity custom{.token = "busy", .custom = "Writing"};
   custom.min_availability = 6000;
   const Activity kept = normalizedActivity(6500, custom);
   CHECK(kept.token.empty());
   CHECK(kept.custom == "Writing");
-  Activity range_only{"busy"};
+  Activity range_only{.token = "busy"};
   range_only.max_availability = 8999;
   CHECK(normalizedActivity(6500, range_only) == Activity{});
 }
 
 TEST_CASE("an activity's MS-PRES range decides where it applies") {
-  Activity meeting{"in-a-meeting"};
+  Activity meeting{.token = "in-a-meeting"};
   meeting.min_availability = 6500;
   meeting.max_availability = 8999;
   CHECK(activityAppliesAt(meeting, 6500));
   CHECK(activityAppliesAt(meeting, 8999));
   CHECK_FALSE(activityAppliesAt(meeting, 3500));
   CHECK_FALSE(activityAppliesAt(meeting, 9500));
-  CHECK(activityAppliesAt(Activity{"x"}, 0));
+  CHECK(activityAppliesAt(Activity{.token = "x"}, 0));
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ Result<MsState> parseState(const XmlElement& e, const std::string& where) {
       continue;  // extensions (ct:delimiter, ct:extension) stay in the raw payload
     }
     if (child.local() == "availability") {
-      const auto n = proxy::parseUnsigned<uint32_t>(trim(child.text()));
+      const auto n = proxy::parseUnsigned<uint32_t>(trimmedText(child));
       if (!n) {
         return makeError(400, where + ": <availability> is not an unsigned number");
       }

@@ -42,7 +42,7 @@ RpidActivities parseActivities(const XmlElement& e) {
 
 RpidUserInput parseUserInput(const XmlElement& e) {
   RpidUserInput out;
-  out.idle = trim(e.text()) == "idle";
+  out.idle = trimmedText(e) == "idle";
   out.last_input = attr(e, "last-input");
   out.idle_threshold = attr(e, "idle-threshold");
   return out;
@@ -59,7 +59,7 @@ std::optional<ConfabOcsState> parseOcs(const XmlElement& e) {
 proxy::Result<void> parseStatus(const XmlElement& status, PidfTuple& tuple) {
   for (XmlElement child : status.children()) {
     if (child.is(ns::kPidf, "basic")) {
-      const std::string_view basic = trim(child.text());
+      const std::string basic = trimmedText(child);
       if (basic != "open" && basic != "closed") {  // RFC 3863 §4.1.4
         return makeError(400, "PIDF: tuple '" + tuple.id + "': <basic> must be open or closed");
       }

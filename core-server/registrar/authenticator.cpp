@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core-server/registrar/authenticator.h"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 
 #include <utility>
@@ -154,11 +156,29 @@ AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
   return Authenticated{user->aor};
 }
 
+std::vector<std::string> Authenticator::challengeHeaders(bool stale,
+                                                        const sip::SipMessage& req) {
+  std::string_view agent = req.header(sip::HeaderName::UserAgent);
+  for (const std::string& prefix : options_.md5_only_user_agents) {
+    if (agent.size() >= prefix.size() && proxy::iequals(agent.substr(0, prefix.size()), prefix) &&
+        std::find(options_.algorithms.begin(), options_.algorithms.end(),
+                  sip::DigestAlgorithm::Md5) != options_.algorithms.end()) {
+      return challengesFor(stale, {sip::DigestAlgorithm::Md5});
+    }
+  }
+  return challengeHeaders(stale);
+}
+
 std::vector<std::string> Authenticator::challengeHeaders(bool stale) {
+  return challengesFor(stale, options_.algorithms);
+}
+
+std::vector<std::string> Authenticator::challengesFor(
+    bool stale, const std::vector<sip::DigestAlgorithm>& algorithms) {
   const std::string nonce = key_.issue(clock_.unixSeconds(), options_.realm);
   const std::string opaque = key_.opaque(options_.realm);
   std::vector<std::string> out;
-  for (sip::DigestAlgorithm algorithm : options_.algorithms) {
+  for (sip::DigestAlgorithm algorithm : algorithms) {
     std::string h = "Digest realm=\"" + options_.realm + "\", nonce=\"" + nonce + "\", opaque=\"" +
                     opaque + "\", algorithm=" + std::string(sip::algorithmName(algorithm)) +
                     ", qop=\"auth\"";

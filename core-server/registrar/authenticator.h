@@ -33,6 +33,9 @@ struct AuthOptions {
   // True for sources whose requests are not challenged (trusted networks). Unset = none.
   std::function<bool(const proxy::transport::Address&)> is_trusted;
   size_t max_tracked_nonces = 65536;  // nonce-count table cap, per shard
+  // User-Agent prefixes (case-insensitive) that get an MD5 challenge only, for
+  // clients that fail on challenges they cannot answer instead of skipping them.
+  std::vector<std::string> md5_only_user_agents;
 };
 
 struct Authenticated {
@@ -66,6 +69,8 @@ class Authenticator {
 
   // One `Digest ...` challenge per configured algorithm, preference order, all
   // with one new nonce. Put them in WWW-Authenticate (401) or Proxy-Authenticate (407).
+  // Clients listed in md5_only_user_agents get the MD5 challenge alone.
+  std::vector<std::string> challengeHeaders(bool stale, const proxy::sip::SipMessage& req);
   std::vector<std::string> challengeHeaders(bool stale);
 
   // Whether requests from `source` skip authentication.
@@ -83,6 +88,8 @@ class Authenticator {
     proxy::sip::DigestAlgorithm algorithm = proxy::sip::DigestAlgorithm::Md5;
   };
   bool pickCredentials(const proxy::sip::SipMessage& req, bool proxy, Chosen& out) const;
+  std::vector<std::string> challengesFor(bool stale,
+                                         const std::vector<proxy::sip::DigestAlgorithm>& algs);
   bool responseMatches(const Chosen& chosen, const storage::UserRecord& user,
                        std::string_view method) const;
 

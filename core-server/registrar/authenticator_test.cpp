@@ -89,6 +89,21 @@ TEST_CASE("challenges: one per algorithm, SHA-256 first, one shared nonce, qop=a
   CHECK(f.auth.challengeHeaders(true)[0].find(", stale=true") != std::string::npos);
 }
 
+TEST_CASE("clients listed as MD5-only get the MD5 challenge alone, others get all") {
+  AuthOptions options = Harness::defaultAuth();
+  options.md5_only_user_agents = {"baresip"};
+  AuthFixture f(options);
+  Reg reg;
+  reg.extra.push_back("User-Agent: BareSIP v1.0.0 (x86_64/linux)");
+  const auto legacy = f.auth.challengeHeaders(false, parseOrDie(reg.text()));
+  REQUIRE(legacy.size() == 1);
+  CHECK(legacy[0].find("algorithm=MD5") != std::string::npos);
+  Reg modern;
+  modern.extra.push_back("User-Agent: Linphone/5.2");
+  CHECK(f.auth.challengeHeaders(false, parseOrDie(modern.text())).size() == 2);
+  CHECK(f.auth.challengeHeaders(false, parseOrDie(Reg{}.text())).size() == 2);
+}
+
 TEST_CASE("a correct SHA-256 or MD5 response authenticates, user part or full AOR") {
   AuthFixture f;
   for (const char* alg : {"SHA-256", "MD5"}) {

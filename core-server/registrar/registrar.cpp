@@ -71,7 +71,7 @@ std::optional<RegisterRequest> Registrar::admit(const sip::SipMessage& req,
     const AuthOutcome outcome = auth_.check(req, /*proxy=*/false, *aor);
     if (const auto* challenge = std::get_if<Challenge>(&outcome)) {
       stats().challenged.add();
-      reply(buildChallenge(req, auth_.challengeHeaders(challenge->stale)));
+      reply(buildChallenge(req, auth_.challengeHeaders(challenge->stale, req)));
       return std::nullopt;
     }
     if (const auto* forbidden = std::get_if<Forbidden>(&outcome)) {

@@ -55,6 +55,10 @@ struct AuthConfig {
   bool challenge_register = true;
   bool challenge_requests = true;
   std::vector<Cidr> trusted_networks;
+  // User-Agent prefixes (case-insensitive) challenged with MD5 only: clients that
+  // give up on a challenge list naming an algorithm they lack, instead of skipping
+  // it as RFC 8760 §2.4 asks (Debian 12's baresip 1.0 / libre 1.1 does).
+  std::vector<std::string> md5_only_user_agents = {"baresip"};
 
   // True when the address lies in one of trusted_networks.
   bool isTrusted(std::string_view ip) const;

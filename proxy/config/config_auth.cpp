@@ -124,7 +124,8 @@ void readAuth(const MapReader& root, Config& config) {
   Diagnostics& diag = root.diagnostics();
   MapReader map(
       diag, root.getOrEmpty("auth"),
-      {"realm", "algorithms", "nonce_lifetime", "register", "requests", "trusted_networks"});
+      {"realm", "algorithms", "nonce_lifetime", "register", "requests", "trusted_networks",
+       "md5_only_user_agents"});
   AuthConfig& auth = config.auth;
   if (auto value = map.get("realm")) {
     if (auto realm = readString(diag, *value)) {
@@ -154,6 +155,16 @@ void readAuth(const MapReader& root, Config& config) {
         } else {
           diag.add(item.mark, item.path, cidr.error().detail);
         }
+      }
+    }
+  }
+  if (auto value = map.get("md5_only_user_agents")) {
+    auth.md5_only_user_agents.clear();
+    for (const Value& item : readList(diag, *value)) {
+      if (auto text = readString(diag, item); text && !trim(*text).empty()) {
+        auth.md5_only_user_agents.emplace_back(trim(*text));
+      } else if (text) {
+        diag.add(item.mark, item.path, "expected a User-Agent prefix, got an empty string");
       }
     }
   }

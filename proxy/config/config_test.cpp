@@ -35,6 +35,7 @@ void checkDefaults(const Config& c) {
   CHECK(c.auth.challenge_register);
   CHECK(c.auth.challenge_requests);
   CHECK(c.auth.trusted_networks.empty());
+  CHECK(c.auth.md5_only_user_agents == std::vector<std::string>{"baresip"});
   CHECK(c.users.empty());
   CHECK(c.registrar.min_expires == 60);
   CHECK(c.registrar.max_expires == 3600);

@@ -22,6 +22,7 @@ reg::AuthOptions authOptions(const config::Config& config) {
   options.realm = config.auth.realm;
   options.algorithms = config.auth.algorithms;
   options.nonce_lifetime_s = config.auth.nonce_lifetime_s;
+  options.md5_only_user_agents = config.auth.md5_only_user_agents;
   const config::AuthConfig* auth = &config.auth;
   options.is_trusted = [auth](const transport::Address& address) {
     return auth->isTrusted(reinterpret_cast<const sockaddr*>(&address.storage));

@@ -44,7 +44,7 @@ Verdict RequestAuthStage::onRequest(proxy::routing::ContextPtr& ctx) {
     return Verdict::Done;
   }
   proxy::routing::HeaderList headers;
-  for (std::string& challenge : auth_.challengeHeaders(std::get<Challenge>(outcome).stale)) {
+  for (std::string& challenge : auth_.challengeHeaders(std::get<Challenge>(outcome).stale, ctx->request)) {
     headers.emplace_back("Proxy-Authenticate", std::move(challenge));
   }
   ctx->router.reply(*ctx, 407, "Proxy Authentication Required", headers);

@@ -44,12 +44,13 @@ How baresip is driven (headless)
         outbound="sip:127.0.0.1:PORT;transport=tcp";regint=600
   (baresip puts the outbound proxy in a Route header with ;lr).
 
-Client limitation, and why auth.algorithms is [MD5] here
+Client limitation, and why the default configuration copes with it
   libre 1.1.0 (the SIP stack of baresip 1.0.0) computes MD5 digests only, and
   gives up on the whole 401/407 as soon as one WWW-/Proxy-Authenticate header
   names another algorithm (ENOSYS, "Register: Function not implemented"),
   instead of ignoring that challenge as RFC 8760 asks. confabd's default
-  [SHA-256, MD5] offers two challenges, so this configuration offers one.
+  auth.md5_only_user_agents [baresip] challenges it with MD5 alone while every
+  other client is offered [SHA-256, MD5]; this test runs on those defaults.
 
 If alice's MESSAGE gets 404 (no 407 first): confabd popped the Route naming
 itself (baresip's outbound proxy) and then took the Request-URI
@@ -161,8 +162,6 @@ class Confabd:
                 "storage:\n"
                 "  path: %s\n"
                 "auth:\n"
-                "  # baresip 1.0.0 / libre 1.1.0 fails on any non-MD5 challenge (see above).\n"
-                "  algorithms: [MD5]\n"
                 "  register: true\n"
                 "  requests: true\n"
                 "users:\n%s\n" % (var, DOMAIN, HOST, HOST, os.path.join(var, "confab.db"), users))
