@@ -159,8 +159,7 @@ void applyUserState(const UserState& user, const EndpointPresence& best, Presenc
   out.source = AggregateSource::UserState;
   const AvailabilityBand manual = bandOf(s.availability);
   const bool machine_idle = isIdleBand(bandOf(best.availability));
-  if (machine_idle &&
-      (manual == AvailabilityBand::Available || manual == AvailabilityBand::Busy)) {
+  if (machine_idle && (manual == AvailabilityBand::Available || manual == AvailabilityBand::Busy)) {
     out.availability = withIdle(s.availability);
   }
 }

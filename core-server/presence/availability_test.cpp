@@ -4,9 +4,12 @@
 #include <doctest/doctest.h>
 
 #include "core-server/presence/activity.h"
+#include "core-server/presence/model_testing.h"
 
 namespace core::presence {
 namespace {
+
+using namespace testing;
 
 using B = AvailabilityBand;
 
@@ -16,14 +19,14 @@ TEST_CASE("numbers fall into the Communicator bands at their edges") {
     B band;
   };
   const Row rows[] = {
-      {0, B::Unknown},           {2999, B::Unknown},       {3000, B::Available},
-      {3500, B::Available},      {4499, B::Available},     {4500, B::AvailableIdle},
-      {5999, B::AvailableIdle},  {6000, B::Busy},          {6500, B::Busy},
-      {6900, B::Busy},           {7499, B::Busy},          {7500, B::BusyIdle},
-      {8999, B::BusyIdle},       {9000, B::DoNotDisturb},  {9500, B::DoNotDisturb},
-      {11999, B::DoNotDisturb},  {12000, B::BeRightBack},  {12500, B::BeRightBack},
-      {14999, B::BeRightBack},   {15000, B::Away},         {15500, B::Away},
-      {17999, B::Away},          {18000, B::Offline},      {18500, B::Offline},
+      {0, B::Unknown},          {2999, B::Unknown},      {3000, B::Available},
+      {3500, B::Available},     {4499, B::Available},    {4500, B::AvailableIdle},
+      {5999, B::AvailableIdle}, {6000, B::Busy},         {6500, B::Busy},
+      {6900, B::Busy},          {7499, B::Busy},         {7500, B::BusyIdle},
+      {8999, B::BusyIdle},      {9000, B::DoNotDisturb}, {9500, B::DoNotDisturb},
+      {11999, B::DoNotDisturb}, {12000, B::BeRightBack}, {12500, B::BeRightBack},
+      {14999, B::BeRightBack},  {15000, B::Away},        {15500, B::Away},
+      {17999, B::Away},         {18000, B::Offline},     {18500, B::Offline},
       {UINT32_MAX, B::Offline},
   };
   for (const Row& r : rows) {
@@ -64,32 +67,32 @@ TEST_CASE("reachability puts unknown after every known state") {
 }
 
 TEST_CASE("generic tokens normalise away, specific and unknown ones stay") {
-  CHECK(normalizedActivity(3500, Activity{.token = "online"}).empty());
-  CHECK(normalizedActivity(3500, Activity{.token = "available"}).empty());
-  CHECK(normalizedActivity(6500, Activity{.token = "busy"}).empty());
-  CHECK(normalizedActivity(9500, Activity{.token = "do-not-disturb"}).empty());
-  CHECK(normalizedActivity(6500, Activity{.token = "on-the-phone"}).token == "on-the-phone");
-  CHECK(normalizedActivity(3500, Activity{.token = "busy"}).token == "busy");  // not this band's
-  CHECK(normalizedActivity(3500, Activity{.token = "sleeping"}).token == "sleeping");
-  Activity custom{.token = "busy", .custom = "Writing"};
+  CHECK(normalizedActivity(3500, activity("online")).empty());
+  CHECK(normalizedActivity(3500, activity("available")).empty());
+  CHECK(normalizedActivity(6500, activity("busy")).empty());
+  CHECK(normalizedActivity(9500, activity("do-not-disturb")).empty());
+  CHECK(normalizedActivity(6500, activity("on-the-phone")).token == "on-the-phone");
+  CHECK(normalizedActivity(3500, activity("busy")).token == "busy");  // not this band's
+  CHECK(normalizedActivity(3500, activity("sleeping")).token == "sleeping");
+  Activity custom = activity("busy", "Writing");
   custom.min_availability = 6000;
   const Activity kept = normalizedActivity(6500, custom);
   CHECK(kept.token.empty());
   CHECK(kept.custom == "Writing");
-  Activity range_only{.token = "busy"};
+  Activity range_only = activity("busy");
   range_only.max_availability = 8999;
   CHECK(normalizedActivity(6500, range_only) == Activity{});
 }
 
 TEST_CASE("an activity's MS-PRES range decides where it applies") {
-  Activity meeting{.token = "in-a-meeting"};
+  Activity meeting = activity("in-a-meeting");
   meeting.min_availability = 6500;
   meeting.max_availability = 8999;
   CHECK(activityAppliesAt(meeting, 6500));
   CHECK(activityAppliesAt(meeting, 8999));
   CHECK_FALSE(activityAppliesAt(meeting, 3500));
   CHECK_FALSE(activityAppliesAt(meeting, 9500));
-  CHECK(activityAppliesAt(Activity{.token = "x"}, 0));
+  CHECK(activityAppliesAt(activity("x"), 0));
 }
 
 }  // namespace

@@ -77,9 +77,8 @@ Result<BatchSubscribe> parseBatchSubscribe(std::string_view xml, const XmlLimits
   }
   const XmlElement root = parsed->root();
   if (!root.is(ns::kMsBatchSubscribe, "batchSub")) {
-    return makeError(400, "batchSub: root element must be {" +
-                              std::string(ns::kMsBatchSubscribe) + "}batchSub, got " +
-                              root.expandedName());
+    return makeError(400, "batchSub: root element must be {" + std::string(ns::kMsBatchSubscribe) +
+                              "}batchSub, got " + root.expandedName());
   }
   BatchSubscribe out;
   out.uri = attr(root, "uri");

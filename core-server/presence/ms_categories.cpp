@@ -230,9 +230,9 @@ Result<CategoryPublication> parsePublication(const XmlElement& e, size_t index) 
     return makeError(400, where + ": missing categoryName");
   }
   const std::string named = where + " (" + pub.name + ")";
-  for (const NumberField f : {NumberField{"instance", &pub.instance},
-                              NumberField{"container", &pub.container},
-                              NumberField{"version", &pub.version}}) {
+  for (const NumberField f :
+       {NumberField{"instance", &pub.instance}, NumberField{"container", &pub.container},
+        NumberField{"version", &pub.version}}) {
     auto n = numberAttr(e, f.name, named);
     if (!n) {
       return n.error();
@@ -270,9 +270,9 @@ Result<CategoryPublication> parseCategory(const XmlElement& e, size_t index) {
     return makeError(400, where + ": missing name");
   }
   const std::string named = where + " (" + cat.name + ")";
-  for (const NumberField f : {NumberField{"instance", &cat.instance},
-                              NumberField{"container", &cat.container},
-                              NumberField{"version", &cat.version}}) {
+  for (const NumberField f :
+       {NumberField{"instance", &cat.instance}, NumberField{"container", &cat.container},
+        NumberField{"version", &cat.version}}) {
     auto n = numberAttr(e, f.name, named);
     if (!n) {
       return n.error();

@@ -54,8 +54,8 @@ struct CategoryPublication {
   int64_t publish_time = 0;         // categories documents only
   std::string xml;                  // payload element(s), self-contained; "" when empty
 
-  std::optional<MsState> state;  // name == "state"
-  std::optional<Note> note;      // name == "note" with a <body>
+  std::optional<MsState> state;      // name == "state"
+  std::optional<Note> note;          // name == "note" with a <body>
   std::optional<DeviceInfo> device;  // name == "device"
 
   bool removes() const { return expires.has_value() && *expires == 0; }
@@ -71,8 +71,7 @@ struct CategoryPublish {
 // {http://schemas.microsoft.com/2006/09/sip/rich-presence}publish, a publication
 // missing categoryName/instance/container/version/expireType, a number that is
 // not one, an unknown expireType, a modelled payload in the wrong namespace.
-proxy::Result<CategoryPublish> parseCategoryPublish(std::string_view xml,
-                                                    const XmlLimits& limits);
+proxy::Result<CategoryPublish> parseCategoryPublish(std::string_view xml, const XmlLimits& limits);
 
 struct CategoriesDocument {
   std::string uri;

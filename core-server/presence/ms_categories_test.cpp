@@ -32,10 +32,11 @@ TEST_CASE("the SERVICE publish body from PROTOCOLS.md") {
     CHECK(pub.state->activity.empty());
   }
   // The payload is kept, self-contained, for roaming-self and passthrough.
-  CHECK(p.publications[0].xml.rfind(
-            R"(<state xmlns="http://schemas.microsoft.com/2006/09/sip/state" )"
-            R"(xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" manual="true" xsi:type="userState">)",
-            0) == 0);
+  CHECK(
+      p.publications[0].xml.rfind(
+          R"(<state xmlns="http://schemas.microsoft.com/2006/09/sip/state" )"
+          R"(xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" manual="true" xsi:type="userState">)",
+          0) == 0);
 }
 
 TEST_CASE("sipe's endpoint publications: machine, phone, calendar, device, note") {
@@ -96,10 +97,9 @@ TEST_CASE("unmodelled categories keep their payload raw") {
   const CategoryPublication& card = p.publications[0];
   CHECK(card.name == "contactCard");
   CHECK_FALSE(card.state);
-  CHECK(card.xml ==
-        R"(<contactCard xmlns="http://schemas.microsoft.com/2006/09/sip/contactcard">)"
-        R"(<identity><name><displayName>Alice &amp; Co</displayName></name></identity>)"
-        R"(<title>Developer</title></contactCard>)");
+  CHECK(card.xml == R"(<contactCard xmlns="http://schemas.microsoft.com/2006/09/sip/contactcard">)"
+                    R"(<identity><name><displayName>Alice &amp; Co</displayName></name></identity>)"
+                    R"(<title>Developer</title></contactCard>)");
 }
 
 TEST_CASE("publication attribute errors name the publication") {
@@ -119,15 +119,17 @@ TEST_CASE("publication attribute errors name the publication") {
         "msrtc publish: publication 1 (state): missing instance");
   check(R"(categoryName="state" instance="x" container="2" version="1" expireType="static")",
         "msrtc publish: publication 1 (state): instance=\"x\" is not an unsigned 32-bit number");
-  check(R"(categoryName="state" instance="4294967296" container="2" version="1" expireType="static")",
-        "msrtc publish: publication 1 (state): instance=\"4294967296\" is not an unsigned "
-        "32-bit number");
+  check(
+      R"(categoryName="state" instance="4294967296" container="2" version="1" expireType="static")",
+      "msrtc publish: publication 1 (state): instance=\"4294967296\" is not an unsigned "
+      "32-bit number");
   check(R"(categoryName="note" instance="0" container="200" version="1")",
         "msrtc publish: publication 1 (note): missing expireType");
   check(R"(categoryName="note" instance="0" container="200" version="1" expireType="forever")",
         "msrtc publish: publication 1 (note): unknown expireType \"forever\"");
-  check(R"(categoryName="note" instance="0" container="200" version="1" expireType="time" expires="-1")",
-        "msrtc publish: publication 1 (note): expires=\"-1\" is not an unsigned 32-bit number");
+  check(
+      R"(categoryName="note" instance="0" container="200" version="1" expireType="time" expires="-1")",
+      "msrtc publish: publication 1 (note): expires=\"-1\" is not an unsigned 32-bit number");
 
   auto bad_avail = parseCategoryPublish(
       R"(<publish xmlns="http://schemas.microsoft.com/2006/09/sip/rich-presence"><publications uri="sip:a@b">)"

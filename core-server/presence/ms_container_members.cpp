@@ -54,8 +54,8 @@ Result<ContainerUpdate> parseContainer(const XmlElement& e) {
   ContainerUpdate c;
   const auto id = proxy::parseUnsigned<uint32_t>(attr(e, "id"));
   if (!id) {
-    return makeError(400, std::string(kWhere) + "container id \"" + attr(e, "id") +
-                              "\" is not a number");
+    return makeError(
+        400, std::string(kWhere) + "container id \"" + attr(e, "id") + "\" is not a number");
   }
   c.id = *id;
   if (e.attribute("version")) {

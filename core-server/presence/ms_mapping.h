@@ -46,7 +46,7 @@ EndpointPresence endpointFromCategories(const CategoriesDocument& doc);
 struct MsRenderOptions {
   uint32_t container = kContainerPublic;  // the watcher's access level
   int64_t publish_time = 0;               // publishTime of generated categories; 0 = omit
-  uint32_t version = 1;                   // version of generated categories (use Presence::sequence)
+  uint32_t version = 1;  // version of generated categories (use Presence::sequence)
 };
 
 // What a watcher at `options.container` may see (MAPPING.md "Access levels"):

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "core-server/presence/aggregation.h"
+#include "core-server/presence/model_testing.h"
 #include "core-server/presence/ms_testing.h"
 #include "core-server/presence/xml_tree.h"
 
@@ -69,11 +70,12 @@ TEST_CASE("folding sipe's endpoint publications") {
 TEST_CASE("calendarState flavours as sipe publishes them") {
   auto calendarFrom = [](std::string_view state_xml) {
     const std::string xml =
-        std::string(R"(<publish xmlns="http://schemas.microsoft.com/2006/09/sip/rich-presence">)"
-                    R"(<publications uri="sip:a@b"><publication categoryName="state" instance="1")"
-                    R"( container="2" version="1" expireType="endpoint">)"
-                    R"(<state xmlns="http://schemas.microsoft.com/2006/09/sip/state")"
-                    R"( xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="calendarState">)") +
+        std::string(
+            R"(<publish xmlns="http://schemas.microsoft.com/2006/09/sip/rich-presence">)"
+            R"(<publications uri="sip:a@b"><publication categoryName="state" instance="1")"
+            R"( container="2" version="1" expireType="endpoint">)"
+            R"(<state xmlns="http://schemas.microsoft.com/2006/09/sip/state")"
+            R"( xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="calendarState">)") +
         std::string(state_xml) + "</state></publication></publications></publish>";
     PresentityState state;
     EndpointPresence endpoint;
@@ -114,7 +116,7 @@ TEST_CASE("unmodelled categories are passed through at user or endpoint level") 
 TEST_CASE("a note publication without a body clears that note") {
   PresentityState state;
   EndpointPresence endpoint;
-  state.personal_note = Note{.text = "old"};
+  state.personal_note = note("old");
   state.oof_note = Note{"old oof", "", NoteType::OutOfOffice};
   CategoryPublication clear;
   clear.name = "note";
@@ -139,10 +141,11 @@ Presence richPresence() {
   laptop.device_name = "LAPTOP";
   laptop.caps.voice = true;
   p.devices.push_back(laptop);
-  p.ms_categories.push_back(MsCategoryInstance{"contactCard", 0, 200, 3, 0,
-                                               "<contactCard xmlns=\"urn:c\"><title>CTO</title></contactCard>"});
-  p.ms_categories.push_back(MsCategoryInstance{"contactCard", 0, 400, 5, 0,
-                                               "<contactCard xmlns=\"urn:c\"><phone>1</phone></contactCard>"});
+  p.ms_categories.push_back(
+      MsCategoryInstance{"contactCard", 0, 200, 3, 0,
+                         "<contactCard xmlns=\"urn:c\"><title>CTO</title></contactCard>"});
+  p.ms_categories.push_back(MsCategoryInstance{
+      "contactCard", 0, 400, 5, 0, "<contactCard xmlns=\"urn:c\"><phone>1</phone></contactCard>"});
   return p;
 }
 
@@ -197,19 +200,21 @@ TEST_CASE("the rendered categories document, exactly") {
   options.container = kContainerCompany;
   options.version = 3;
   options.publish_time = 1284474377;
-  CHECK(renderCategories(p, "sip:bob@contoso.com", options) ==
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        R"(<categories xmlns="http://schemas.microsoft.com/2006/09/sip/categories" uri="sip:bob@contoso.com">)"
-        R"(<category name="state" instance="0" publishTime="2010-09-14T14:26:17Z" container="200" version="3">)"
-        R"(<state xmlns="http://schemas.microsoft.com/2006/09/sip/state" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="aggregateState">)"
-        R"(<availability>4500</availability></state></category>)"
-        R"(<category name="note" instance="0" publishTime="2010-09-14T14:26:17Z" container="200" version="3">)"
-        R"(<note xmlns="http://schemas.microsoft.com/2006/09/sip/note"><body type="personal" uri="">Lunch at 12</body></note>)"
-        R"(</category></categories>)");
+  CHECK(
+      renderCategories(p, "sip:bob@contoso.com", options) ==
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      R"(<categories xmlns="http://schemas.microsoft.com/2006/09/sip/categories" uri="sip:bob@contoso.com">)"
+      R"(<category name="state" instance="0" publishTime="2010-09-14T14:26:17Z" container="200" version="3">)"
+      R"(<state xmlns="http://schemas.microsoft.com/2006/09/sip/state" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="aggregateState">)"
+      R"(<availability>4500</availability></state></category>)"
+      R"(<category name="note" instance="0" publishTime="2010-09-14T14:26:17Z" container="200" version="3">)"
+      R"(<note xmlns="http://schemas.microsoft.com/2006/09/sip/note"><body type="personal" uri="">Lunch at 12</body></note>)"
+      R"(</category></categories>)");
   p.note.reset();
   const std::string cleared = renderCategories(p, "sip:bob@contoso.com", options);
-  CHECK(contains(cleared,
-                 R"(<category name="note" instance="0" publishTime="2010-09-14T14:26:17Z" container="200" version="3"/>)"));
+  CHECK(contains(
+      cleared,
+      R"(<category name="note" instance="0" publishTime="2010-09-14T14:26:17Z" container="200" version="3"/>)"));
 }
 
 TEST_CASE("rendered categories parse back with our own parser") {

@@ -37,8 +37,7 @@ TEST_CASE("the batchSub body from PROTOCOLS.md") {
   CHECK(a.id == "63792024");
   CHECK(a.resources == std::vector<BatchResource>{{"sip:bob@contoso.com", false},
                                                   {"sip:carol@fabrikam.com", true}});
-  CHECK(a.categories ==
-        std::vector<std::string>{"calendarData", "contactCard", "note", "state"});
+  CHECK(a.categories == std::vector<std::string>{"calendarData", "contactCard", "note", "state"});
 }
 
 TEST_CASE("batchSub errors") {

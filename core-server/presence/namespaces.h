@@ -19,7 +19,8 @@ inline constexpr std::string_view kConfabOcs = "urn:x-confab:xml:ns:pidf:ocs";
 // MS-PRES enhanced presence.
 inline constexpr std::string_view kMsRichPresence =
     "http://schemas.microsoft.com/2006/09/sip/rich-presence";
-inline constexpr std::string_view kMsCategories = "http://schemas.microsoft.com/2006/09/sip/categories";
+inline constexpr std::string_view kMsCategories =
+    "http://schemas.microsoft.com/2006/09/sip/categories";
 inline constexpr std::string_view kMsState = "http://schemas.microsoft.com/2006/09/sip/state";
 inline constexpr std::string_view kMsNote = "http://schemas.microsoft.com/2006/09/sip/note";
 inline constexpr std::string_view kMsDevice = "http://schemas.microsoft.com/2006/09/sip/device";

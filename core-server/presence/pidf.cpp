@@ -49,7 +49,8 @@ RpidUserInput parseUserInput(const XmlElement& e) {
 }
 
 std::optional<ConfabOcsState> parseOcs(const XmlElement& e) {
-  const auto availability = proxy::parseUnsigned<uint32_t>(e.attribute("availability").value_or(""));
+  const auto availability =
+      proxy::parseUnsigned<uint32_t>(e.attribute("availability").value_or(""));
   if (!availability) {
     return std::nullopt;  // a broken hint is ignored, the RPID part still counts
   }

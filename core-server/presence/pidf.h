@@ -30,9 +30,9 @@ struct PidfNote {
 // non-standard "dnd"); <other> carries free text instead.
 struct RpidActivities {
   std::vector<std::string> tokens;
-  std::string other;              // text of <rpid:other>, "" if absent
-  std::vector<PidfNote> notes;    // <rpid:note> inside <activities>
-  std::string from, until;        // validity attributes, raw
+  std::string other;            // text of <rpid:other>, "" if absent
+  std::vector<PidfNote> notes;  // <rpid:note> inside <activities>
+  std::string from, until;      // validity attributes, raw
 
   bool operator==(const RpidActivities&) const = default;
 };

@@ -22,11 +22,11 @@ constexpr std::string_view kNoteConference = "In a conference call";
 constexpr std::string_view kEpidUrnPrefix = "urn:x-confab:epid:";
 
 constexpr std::array<std::string_view, 25> kRpidActivities = {
-    "appointment", "away",         "breakfast",  "busy",         "dinner",
-    "holiday",     "in-transit",   "looking-for-work", "meal",   "meeting",
-    "on-the-phone", "performance", "permanent-absence", "playing", "presentation",
-    "shopping",    "sleeping",     "spectator",  "steering",     "travel",
-    "tv",          "unknown",      "vacation",   "working",      "worship"};
+    "appointment",  "away",        "breakfast",         "busy",     "dinner",
+    "holiday",      "in-transit",  "looking-for-work",  "meal",     "meeting",
+    "on-the-phone", "performance", "permanent-absence", "playing",  "presentation",
+    "shopping",     "sleeping",    "spectator",         "steering", "travel",
+    "tv",           "unknown",     "vacation",          "working",  "worship"};
 
 bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -87,8 +87,8 @@ StateValue stateFromActivities(const RpidActivities& a) {
     }
     const StateValue s = stateForRpidToken(token);
     const bool stronger = s.availability > best.availability ||
-                          (s.availability == best.availability &&
-                           !s.activity.token.empty() && best.activity.token.empty());
+                          (s.availability == best.availability && !s.activity.token.empty() &&
+                           best.activity.token.empty());
     if (!have || stronger) {
       best = s;
       have = true;
@@ -271,8 +271,7 @@ std::string deviceIdFor(std::string_view endpoint_id) {
 }  // namespace
 
 bool isRpidActivity(std::string_view token) {
-  return std::find(kRpidActivities.begin(), kRpidActivities.end(), token) !=
-         kRpidActivities.end();
+  return std::find(kRpidActivities.begin(), kRpidActivities.end(), token) != kRpidActivities.end();
 }
 
 StateValue stateForRpidToken(std::string_view t) {
@@ -323,10 +322,9 @@ EndpointPresence endpointFromPidf(const PidfDocument& doc) {
     ocs = nullptr;  // a stale or copied hint must not contradict the document
   }
 
-  const bool only_unknown =
-      c.activities != nullptr && !c.activities->tokens.empty() &&
-      std::all_of(c.activities->tokens.begin(), c.activities->tokens.end(),
-                  [](const std::string& t) { return t == "unknown"; });
+  const bool only_unknown = c.activities != nullptr && !c.activities->tokens.empty() &&
+                            std::all_of(c.activities->tokens.begin(), c.activities->tokens.end(),
+                                        [](const std::string& t) { return t == "unknown"; });
   if (ocs != nullptr) {
     e.availability = ocs->availability;
     e.activity.token = ocs->token;

@@ -20,12 +20,12 @@ namespace core::presence {
 EndpointPresence endpointFromPidf(const PidfDocument& doc);
 
 struct PidfRenderOptions {
-  std::string tuple_id = "t1";   // xs:ID values: stable, so unchanged state renders unchanged
+  std::string tuple_id = "t1";  // xs:ID values: stable, so unchanged state renders unchanged
   std::string person_id = "p1";
-  int64_t timestamp = 0;         // <timestamp> of the tuple; 0 = omit
-  bool ocs_extension = true;     // add <ocs:state> so our own PIDF maps back losslessly
-  bool devices = true;           // one <dm:device> per live endpoint
-  bool passthrough = true;       // re-emit unknown extensions from PIDF publishers
+  int64_t timestamp = 0;      // <timestamp> of the tuple; 0 = omit
+  bool ocs_extension = true;  // add <ocs:state> so our own PIDF maps back losslessly
+  bool devices = true;        // one <dm:device> per live endpoint
+  bool passthrough = true;    // re-emit unknown extensions from PIDF publishers
 };
 
 // `presence` should already be the watcher's view (watcherView()).

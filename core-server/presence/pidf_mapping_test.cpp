@@ -64,8 +64,8 @@ TEST_CASE("reverse map: foreign PIDF/RPID -> OCS availability and token") {
       {"open", "<rpid:sleeping/>", 15500, "sleeping"},
       {"open", "<rpid:travel/>", 15500, "travel"},
       {"open", "<rpid:steering/>", 15500, "steering"},
-      {"open", "<rpid:dnd/>", 9500, ""},                 // non-standard, seen in the wild
-      {"open", "<rpid:working/>", 3500, "working"},      // unmapped: kept verbatim
+      {"open", "<rpid:dnd/>", 9500, ""},             // non-standard, seen in the wild
+      {"open", "<rpid:working/>", 3500, "working"},  // unmapped: kept verbatim
       {"open", "<x:coding xmlns:x='urn:x'/>", 3500, "coding"},
       // Several activities: the least available wins, a specific token beats a generic one.
       {"open", "<rpid:busy/><rpid:on-the-phone/>", 6500, "on-the-phone"},
@@ -97,7 +97,8 @@ TEST_CASE("user-input idle moves into the idle sub-range and sets last_active") 
 }
 
 TEST_CASE("notes: person first, then tuple, then presence; vacation makes them OOF") {
-  EndpointPresence e = fromXml(foreignPidf("open", "", "<dm:note>person note</dm:note>", "tuple note"));
+  EndpointPresence e =
+      fromXml(foreignPidf("open", "", "<dm:note>person note</dm:note>", "tuple note"));
   REQUIRE(e.note);
   CHECK(e.note->text == "person note");
   CHECK(e.note->type == NoteType::Personal);
@@ -115,7 +116,8 @@ TEST_CASE("notes: person first, then tuple, then presence; vacation makes them O
 }
 
 TEST_CASE("rpid:other becomes custom activity text") {
-  const EndpointPresence e = fromXml(foreignPidf("open", "<rpid:other>Writing a novel</rpid:other>"));
+  const EndpointPresence e =
+      fromXml(foreignPidf("open", "<rpid:other>Writing a novel</rpid:other>"));
   CHECK(e.availability == 3500);
   CHECK(e.activity.token.empty());
   CHECK(e.activity.custom == "Writing a novel");

@@ -145,7 +145,8 @@ TEST_CASE("RFC 3863 example: tuples, notes, status extensions") {
   CHECK(t.notes[1].lang == "fr");
   CHECK(t.timestamp == "2001-10-27T16:49:29Z");
   REQUIRE(t.status_extensions.size() == 2);
-  CHECK(t.status_extensions[0] == R"(<im:im xmlns:im="urn:ietf:params:xml:ns:pidf:im">busy</im:im>)");
+  CHECK(t.status_extensions[0] ==
+        R"(<im:im xmlns:im="urn:ietf:params:xml:ns:pidf:im">busy</im:im>)");
   CHECK(t.status_extensions[1] ==
         R"(<myex:location xmlns:myex="http://id.example.com/presence/">home</myex:location>)");
   REQUIRE(doc.notes.size() == 1);
@@ -158,8 +159,9 @@ TEST_CASE("RFC 4480 example: person, device, services, unknown RPID kept raw") {
   REQUIRE(doc.tuples.size() == 3);
   CHECK(doc.tuples[0].device_id == "urn:device:0003ba4811e3");
   CHECK(doc.tuples[0].extensions.size() == 2);  // relationship, service-class
-  CHECK(doc.tuples[0].extensions[0] ==
-        R"(<rpid:relationship xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid"><rpid:self/></rpid:relationship>)");
+  CHECK(
+      doc.tuples[0].extensions[0] ==
+      R"(<rpid:relationship xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid"><rpid:self/></rpid:relationship>)");
   CHECK(doc.tuples[2].extensions.size() == 3);
 
   REQUIRE(doc.devices.size() == 1);
@@ -244,10 +246,10 @@ TEST_CASE("PIDF semantic errors are 400s with a reason") {
   REQUIRE_FALSE(no_entity);
   CHECK(no_entity.error().status == 400);
   CHECK(no_entity.error().detail == "PIDF: <presence> has no entity attribute");
-  auto bad_basic = parsePidf(
-      R"(<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:a@b"><tuple id="t1">)"
-      R"(<status><basic>maybe</basic></status></tuple></presence>)",
-      XmlLimits{});
+  auto bad_basic =
+      parsePidf(R"(<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:a@b"><tuple id="t1">)"
+                R"(<status><basic>maybe</basic></status></tuple></presence>)",
+                XmlLimits{});
   REQUIRE_FALSE(bad_basic);
   CHECK(bad_basic.error().detail == "PIDF: tuple 't1': <basic> must be open or closed");
 }

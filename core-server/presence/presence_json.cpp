@@ -47,8 +47,8 @@ std::string_view graphAvailability(const Presence& p) {
   if (p.appear_offline) {
     return "Offline";
   }
-  if (p.activity.token == kTokenUrgentInterruptionsOnly &&
-      p.band() != AvailabilityBand::Offline && p.band() != AvailabilityBand::Unknown) {
+  if (p.activity.token == kTokenUrgentInterruptionsOnly && p.band() != AvailabilityBand::Offline &&
+      p.band() != AvailabilityBand::Unknown) {
     return "DoNotDisturb";  // PROTOCOLS.md: 69xx shows as DoNotDisturb in Graph
   }
   return bandName(p.band());
@@ -77,8 +77,7 @@ std::string renderPresenceJson(const Presence& p) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::optional<StateValue> stateFromGraph(std::string_view availability,
-                                         std::string_view activity) {
+std::optional<StateValue> stateFromGraph(std::string_view availability, std::string_view activity) {
   std::optional<AvailabilityBand> band;
   for (AvailabilityBand b :
        {AvailabilityBand::Unknown, AvailabilityBand::Available, AvailabilityBand::AvailableIdle,

@@ -28,7 +28,9 @@ struct Note {
   int64_t start = 0;  // MS note startTime/endTime (OOF window)
   int64_t end = 0;
 
-  bool activeAt(int64_t now) const { return (start == 0 || start <= now) && (end == 0 || now < end); }
+  bool activeAt(int64_t now) const {
+    return (start == 0 || start <= now) && (end == 0 || now < end);
+  }
   bool operator==(const Note&) const = default;
 };
 
@@ -60,7 +62,9 @@ struct CalendarState {
   int64_t start = 0;
   int64_t end = 0;
 
-  bool activeAt(int64_t now) const { return (start == 0 || start <= now) && (end == 0 || now < end); }
+  bool activeAt(int64_t now) const {
+    return (start == 0 || start <= now) && (end == 0 || now < end);
+  }
   bool operator==(const CalendarState&) const = default;
 };
 

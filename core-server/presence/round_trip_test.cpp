@@ -62,21 +62,51 @@ const CanonicalRow kCanonicalRows[] = {
     {4500, "", NoteType::Personal, true, {}, true, "AvailableIdle", "Inactive"},
     {6500, "", NoteType::Personal, true, {"busy"}, false, "Busy", "Busy"},
     {6500, "on-the-phone", NoteType::Personal, true, {"on-the-phone"}, false, "Busy", "InACall"},
-    {6500, "in-a-conference", NoteType::Personal, true, {"on-the-phone"}, false, "Busy",
+    {6500,
+     "in-a-conference",
+     NoteType::Personal,
+     true,
+     {"on-the-phone"},
+     false,
+     "Busy",
      "InAConferenceCall"},
     {6500, "in-a-meeting", NoteType::Personal, true, {"meeting"}, false, "Busy", "InAMeeting"},
     {7500, "", NoteType::Personal, true, {"busy"}, true, "BusyIdle", "Busy"},
-    {6900, "urgent-interruptions-only", NoteType::Personal, true, {"busy"}, false, "DoNotDisturb",
+    {6900,
+     "urgent-interruptions-only",
+     NoteType::Personal,
+     true,
+     {"busy"},
+     false,
+     "DoNotDisturb",
      "UrgentInterruptionsOnly"},
     {9500, "", NoteType::Personal, true, {"busy"}, false, "DoNotDisturb", "DoNotDisturb"},
-    {9500, "in-presentation", NoteType::Personal, true, {"busy"}, false, "DoNotDisturb",
+    {9500,
+     "in-presentation",
+     NoteType::Personal,
+     true,
+     {"busy"},
+     false,
+     "DoNotDisturb",
      "Presenting"},
     {12500, "", NoteType::Personal, true, {"away"}, false, "BeRightBack", "BeRightBack"},
     {15500, "", NoteType::Personal, true, {"away"}, false, "Away", "Away"},
     {15500, "out-to-lunch", NoteType::Personal, true, {"meal"}, false, "Away", "Away"},
-    {3500, "out-of-office", NoteType::OutOfOffice, true, {"vacation"}, false, "Available",
+    {3500,
+     "out-of-office",
+     NoteType::OutOfOffice,
+     true,
+     {"vacation"},
+     false,
+     "Available",
      "OutOfOffice"},
-    {15500, "out-of-office", NoteType::OutOfOffice, true, {"vacation"}, false, "Away",
+    {15500,
+     "out-of-office",
+     NoteType::OutOfOffice,
+     true,
+     {"vacation"},
+     false,
+     "Away",
      "OutOfOffice"},
     {18500, "", NoteType::Personal, false, {}, false, "Offline", "Offline"},
     {0, "", NoteType::Personal, false, {"unknown"}, false, "PresenceUnknown", "PresenceUnknown"},
@@ -221,9 +251,10 @@ TEST_CASE("unknown extensions survive PIDF publication to PIDF watchers") {
   REQUIRE(p.pidf_extensions.size() == 3);
   auto out = parsePidf(renderPidf(p, "sip:dave@example.org"), XmlLimits{});
   REQUIRE(out);
-  CHECK(out->tuples[0].status_extensions ==
-        std::vector<std::string>{R"(<geo:geopriv xmlns:geo="urn:ietf:params:xml:ns:pidf:geopriv10">)"
-                                 R"(<geo:method>GPS</geo:method></geo:geopriv>)"});
+  CHECK(
+      out->tuples[0].status_extensions ==
+      std::vector<std::string>{R"(<geo:geopriv xmlns:geo="urn:ietf:params:xml:ns:pidf:geopriv10">)"
+                               R"(<geo:method>GPS</geo:method></geo:geopriv>)"});
   CHECK(out->tuples[0].extensions ==
         std::vector<std::string>{R"(<c:servcaps xmlns:c="urn:ietf:params:xml:ns:pidf:caps">)"
                                  R"(<c:audio>true</c:audio></c:servcaps>)"});

@@ -98,7 +98,7 @@ std::optional<int64_t> parseRfc3339(std::string_view s) {
     }
   }
   const int64_t days = daysFromCivil(year, month, day);
-  return days * 86400 + hour * 3600 + minute * 60 + second - offset;
+  return days * 86400 + int64_t{hour} * 3600 + int64_t{minute} * 60 + second - offset;
 }
 
 std::string formatRfc3339(int64_t t) {

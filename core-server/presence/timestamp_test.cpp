@@ -12,16 +12,16 @@ TEST_CASE("RFC 3339 timestamps from PIDF, RPID and MS-PRES parse to unix seconds
   CHECK(parseRfc3339("2004-10-21T13:20:00.000-05:00") == 1098382800);  // RFC 4480 last-input
   CHECK(parseRfc3339("2005-05-30T16:09:44+05:00") == 1117451384);
   CHECK(parseRfc3339("2010-09-14T14:26:17.6206356Z") == 1284474377);  // MS, 7 fraction digits
-  CHECK(parseRfc3339("2008-01-11T19:00:00") == 1200078000);          // no offset: UTC
+  CHECK(parseRfc3339("2008-01-11T19:00:00") == 1200078000);           // no offset: UTC
   CHECK(parseRfc3339("2000-02-29T00:00:00z") == 951782400);
   CHECK(parseRfc3339("1969-12-31T23:59:59Z") == -1);
 }
 
 TEST_CASE("malformed timestamps are rejected") {
-  for (const char* bad : {"", "2001-10-27", "2001-13-01T00:00:00Z", "2001-02-29T00:00:00Z",
-                          "2001-10-27T24:00:00Z", "2001-10-27T16:49:29+5:00",
-                          "2001-10-27T16:49:29.Z", "2001-10-27T16:49:29Zjunk",
-                          "2001-10-27 16:49:29Z", "20x1-10-27T16:49:29Z"}) {
+  for (const char* bad :
+       {"", "2001-10-27", "2001-13-01T00:00:00Z", "2001-02-29T00:00:00Z", "2001-10-27T24:00:00Z",
+        "2001-10-27T16:49:29+5:00", "2001-10-27T16:49:29.Z", "2001-10-27T16:49:29Zjunk",
+        "2001-10-27 16:49:29Z", "20x1-10-27T16:49:29Z"}) {
     CAPTURE(bad);
     CHECK_FALSE(parseRfc3339(bad).has_value());
   }

@@ -82,7 +82,7 @@ TEST_CASE("10,000 levels of nesting stop at the depth limit") {
 
 TEST_CASE("a 10 MB document is refused by size before it is parsed") {
   std::string big = R"(<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:a@b"><note>)";
-  big.append(10 * 1024 * 1024, 'x');
+  big.append(size_t{10} * 1024 * 1024, 'x');
   big += "</note></presence>";
   const auto start = std::chrono::steady_clock::now();
   const std::string reason = rejectReason(big);
@@ -92,7 +92,7 @@ TEST_CASE("a 10 MB document is refused by size before it is parsed") {
 
 TEST_CASE("a 10 MB document of tiny elements stops at the element limit") {
   std::string many = "<r>";
-  while (many.size() < 10 * 1024 * 1024) {
+  while (many.size() < size_t{10} * 1024 * 1024) {
     many += "<e/>";
   }
   many += "</r>";
@@ -137,16 +137,17 @@ TEST_CASE("wrong or missing namespaces are refused with the expected name") {
   CHECK(pidf.error().status == 400);
   CHECK(pidf.error().detail ==
         "PIDF: root element must be {urn:ietf:params:xml:ns:pidf}presence, got presence");
-  auto wrong = parsePidf(R"(<presence xmlns="urn:ietf:params:xml:ns:cpim-pidf" entity="x"/>)",
-                         XmlLimits{});
+  auto wrong =
+      parsePidf(R"(<presence xmlns="urn:ietf:params:xml:ns:cpim-pidf" entity="x"/>)", XmlLimits{});
   REQUIRE_FALSE(wrong);
   CHECK(contains(wrong.error().detail, "got {urn:ietf:params:xml:ns:cpim-pidf}presence"));
 
-  auto publish = parseCategoryPublish(R"(<publish><publications uri="sip:a@b"/></publish>)",
-                                      XmlLimits{});
+  auto publish =
+      parseCategoryPublish(R"(<publish><publications uri="sip:a@b"/></publish>)", XmlLimits{});
   REQUIRE_FALSE(publish);
-  CHECK(contains(publish.error().detail, "root element must be {http://schemas.microsoft.com/"
-                                         "2006/09/sip/rich-presence}publish, got publish"));
+  CHECK(contains(publish.error().detail,
+                 "root element must be {http://schemas.microsoft.com/"
+                 "2006/09/sip/rich-presence}publish, got publish"));
 
   auto state_ns = parseCategoryPublish(
       R"(<publish xmlns="http://schemas.microsoft.com/2006/09/sip/rich-presence">)"

@@ -11,10 +11,10 @@
 namespace core::presence {
 
 struct XmlLimits {
-  size_t max_bytes = 64 * 1024;   // whole body
-  uint32_t max_depth = 32;        // element nesting; the root is depth 1
-  uint32_t max_elements = 4096;   // elements in the document
-  uint32_t max_attributes = 64;   // attributes on one element (xmlns ones included)
+  size_t max_bytes = 64 * 1024;  // whole body
+  uint32_t max_depth = 32;       // element nesting; the root is depth 1
+  uint32_t max_elements = 4096;  // elements in the document
+  uint32_t max_attributes = 64;  // attributes on one element (xmlns ones included)
 };
 
 }  // namespace core::presence

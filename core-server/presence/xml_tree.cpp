@@ -87,8 +87,8 @@ class XmlTreeBuilder {
   }
   static void XMLCALL onNsStart(void* self, const XML_Char* prefix, const XML_Char* uri) {
     auto* b = static_cast<XmlTreeBuilder*>(self);
-    b->pending_decls_.push_back(XmlNsDecl{b->doc_.arena_.store(prefix ? prefix : ""),
-                                          b->internNamespace(uri ? uri : "")});
+    b->pending_decls_.push_back(
+        XmlNsDecl{b->doc_.arena_.store(prefix ? prefix : ""), b->internNamespace(uri ? uri : "")});
   }
   // Refusing the DOCTYPE refuses every entity definition with it: no billion
   // laughs, no external entities, no quadratic blowup.
@@ -234,7 +234,7 @@ proxy::Result<XmlDocument> XmlDocument::parse(std::string_view xml, const XmlLim
   // Belt and braces: declarations never get this far, but if they did, expat
   // (>= 2.4) would still cap the expansion ratio.
   XML_SetBillionLaughsAttackProtectionMaximumAmplification(p, 2.0F);
-  XML_SetBillionLaughsAttackProtectionActivationThreshold(p, 64 * 1024);
+  XML_SetBillionLaughsAttackProtectionActivationThreshold(p, 64ULL * 1024);
 #endif
 
   const XML_Status status = XML_Parse(p, xml.data(), static_cast<int>(xml.size()), XML_TRUE);
@@ -242,10 +242,9 @@ proxy::Result<XmlDocument> XmlDocument::parse(std::string_view xml, const XmlLim
     return proxy::makeError(400, builder.error());
   }
   if (status != XML_STATUS_OK) {
-    return proxy::makeError(
-        400, std::string("XML: ") + XML_ErrorString(XML_GetErrorCode(p)) + " at line " +
-                 std::to_string(XML_GetCurrentLineNumber(p)) + ", column " +
-                 std::to_string(XML_GetCurrentColumnNumber(p)));
+    return proxy::makeError(400, std::string("XML: ") + XML_ErrorString(XML_GetErrorCode(p)) +
+                                     " at line " + std::to_string(XML_GetCurrentLineNumber(p)) +
+                                     ", column " + std::to_string(XML_GetCurrentColumnNumber(p)));
   }
   if (doc.nodes_.empty()) {
     return proxy::makeError(400, "XML: no root element");

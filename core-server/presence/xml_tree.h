@@ -58,8 +58,7 @@ class XmlElement {
   std::span<const XmlAttribute> attributes() const;
   std::span<const XmlNsDecl> nsDecls() const;  // declared on this element
   // An unqualified attribute by default; pass `ns` for xml:lang, xsi:type...
-  std::optional<std::string_view> attribute(std::string_view local,
-                                            std::string_view ns = {}) const;
+  std::optional<std::string_view> attribute(std::string_view local, std::string_view ns = {}) const;
 
   // The element's direct text content (child elements skipped), concatenated.
   std::string text() const;

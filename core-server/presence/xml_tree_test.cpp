@@ -51,20 +51,22 @@ TEST_CASE("views stay valid after the document is moved") {
 }
 
 TEST_CASE("a fragment declares the namespaces it inherited and keeps its own") {
-  const XmlDocument doc = parseOk(
-      R"(<p xmlns="urn:pidf" xmlns:lt="urn:lt" xmlns:r="urn:r">)"
-      R"(<r:place-type><lt:residence a="&lt;&quot;"/></r:place-type>)"
-      R"(<r:mood xmlns:x="urn:unused"><r:other xml:lang="en">brooding</r:other></r:mood>)"
-      R"(<plain>in default ns</plain><bare xmlns="">no ns</bare></p>)");
+  const XmlDocument doc =
+      parseOk(R"(<p xmlns="urn:pidf" xmlns:lt="urn:lt" xmlns:r="urn:r">)"
+              R"(<r:place-type><lt:residence a="&lt;&quot;"/></r:place-type>)"
+              R"(<r:mood xmlns:x="urn:unused"><r:other xml:lang="en">brooding</r:other></r:mood>)"
+              R"(<plain>in default ns</plain><bare xmlns="">no ns</bare></p>)");
   std::vector<std::string> fragments;
   for (XmlElement e : doc.root().children()) {
     fragments.push_back(serializeFragment(e));
   }
   REQUIRE(fragments.size() == 4);
-  CHECK(fragments[0] ==
-        R"(<r:place-type xmlns:r="urn:r"><lt:residence xmlns:lt="urn:lt" a="&lt;&quot;"/></r:place-type>)");
-  CHECK(fragments[1] ==
-        R"(<r:mood xmlns:x="urn:unused" xmlns:r="urn:r"><r:other xml:lang="en">brooding</r:other></r:mood>)");
+  CHECK(
+      fragments[0] ==
+      R"(<r:place-type xmlns:r="urn:r"><lt:residence xmlns:lt="urn:lt" a="&lt;&quot;"/></r:place-type>)");
+  CHECK(
+      fragments[1] ==
+      R"(<r:mood xmlns:x="urn:unused" xmlns:r="urn:r"><r:other xml:lang="en">brooding</r:other></r:mood>)");
   CHECK(fragments[2] == R"(<plain xmlns="urn:pidf">in default ns</plain>)");
   CHECK(fragments[3] == R"(<bare xmlns="">no ns</bare>)");
 

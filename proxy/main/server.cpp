@@ -157,14 +157,16 @@ bool Server::Impl::start() {
   });
   // Every shard builds its services, then waits until all have, so no message
   // is dispatched to a shard whose router does not exist yet.
-  std::latch ready(workers);
-  shards->startAll([this, &ready](uv::Shard& shard) {
+  // Shared: the last shard thread may still be inside arrive_and_wait() when the
+  // main thread's wait() returns, so the latch must outlive this function.
+  auto ready = std::make_shared<std::latch>(workers + 1);
+  shards->startAll([this, ready](uv::Shard& shard) {
     services[shard.id()] = std::make_unique<ShardServices>(shard, *shared);
     shared->routers[shard.id()] = &services[shard.id()]->router();
-    ready.arrive_and_wait();
+    ready->arrive_and_wait();
     transports->startShard(shard);
   });
-  ready.wait();
+  ready->arrive_and_wait();
   shared->bindings.clear();
   shared->bindings.shrink_to_fit();
   LOG_INFO("confabd started: %u worker%s, domains %s, %zu users", workers,

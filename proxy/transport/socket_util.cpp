@@ -45,6 +45,13 @@ Result<BoundSocket> openBoundSocket(Protocol protocol, const Address& addr) {
     ::close(fd);
     return socketError(protocol, addr, "cannot set socket options for", err);
   }
+  if (type == SOCK_DGRAM) {
+    // Bursts of datagrams must queue in the kernel while the shard is busy: ask
+    // for 4 MiB each way (the kernel caps it at net.core.[rw]mem_max; best effort).
+    int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+  }
   if (::bind(fd, addr.raw(), addr.length()) != 0) {
     int err = errno;
     ::close(fd);

@@ -84,6 +84,7 @@ class Plan:
     step_rates: list[int]    # transactions/s offered by the max-rate search
     step_seconds: float      # length of one search step
     users: int               # distinct AORs in the REGISTER injection file (>= fixed-run calls)
+    fixed_rounds: int = 3    # the fixed run is split in rounds; tx/core-s is the median round
 
 
 FULL = Plan(fixed_tx=30000, fixed_rate=5000,
@@ -124,15 +125,48 @@ def session_pids(sid: int) -> list[int]:
     return pids
 
 
-def cpu_seconds(sid: int) -> float:
-    """utime+stime of every process of the session, all threads included
-    (/proc/<pid>/stat of a process sums its threads)."""
+def _cpu_sample(sid: int) -> tuple[int, int | None]:
+    """(clock ticks, nanoseconds) of CPU used so far by every process of the
+    session. Ticks: utime+stime from /proc/<pid>/stat (a process's stat sums
+    its threads). Nanoseconds: the scheduler's run time of each live thread,
+    /proc/<pid>/task/<tid>/schedstat, the same quantity at a finer grain (a
+    round of a few thousand transactions uses only tens of ticks); None when
+    the kernel does not provide it."""
     ticks = 0
+    ns: int | None = 0
     for pid in session_pids(sid):
         fields = _stat_fields(pid)
         if fields:
             ticks += int(fields[11]) + int(fields[12])  # utime (14), stime (15)
-    return ticks / CLK_TCK
+        if ns is None:
+            continue
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    ns += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            ns = None
+    return ticks, ns
+
+
+class CpuMeter:
+    """Server CPU seconds between start() and stop()."""
+
+    def __init__(self, sid: int):
+        self.sid = sid
+        self.t0, self.n0 = _cpu_sample(sid)
+        self.ticks_s = self.ns_s = 0.0
+
+    def stop(self) -> float:
+        t1, n1 = _cpu_sample(self.sid)
+        self.ticks_s = (t1 - self.t0) / CLK_TCK
+        if n1 is not None and self.n0 is not None:
+            self.ns_s = (n1 - self.n0) / 1e9
+            # A thread that ended meanwhile takes its run time with it from the
+            # per-thread sum, never from the process's stat: then trust stat.
+            if self.ns_s >= self.ticks_s - 2.0 / CLK_TCK - 0.02 * self.ticks_s:
+                return self.ns_s
+        return self.ticks_s
 
 
 def memory_kb(sid: int) -> dict[str, int]:
@@ -346,14 +380,37 @@ def user_name(i: int) -> str:
     return f"user{i:05d}"
 
 
-def write_users_csv(path: Path, users: int) -> None:
+def write_users_csv(path: Path, users: int, first: int = 0) -> None:
     # field0 user; field1 password; field2 domain; field3 the [authentication]
     # keyword itself (SIPp 3.6 does not expand [fieldN] inside [authentication]).
     with path.open("w") as f:
         f.write("SEQUENTIAL\n")
-        for i in range(users):
+        for i in range(first, first + users):
             u = user_name(i)
             f.write(f"{u};{PASSWORD};{DOMAIN};[authentication username={u} password={PASSWORD}]\n")
+
+
+def round_csv_name(digest: bool, i: int) -> str:
+    return f"users{'-digest' if digest else ''}-round{i}.csv"
+
+
+def write_round_csvs(workdir: Path, plan: "Plan") -> None:
+    """The fixed run's rounds each register fresh AORs: round i gets its own
+    slice of the users."""
+    for digest, total in ((False, plan.fixed_tx), (True, digest_users(plan))):
+        n = total // max(1, plan.fixed_rounds)
+        for i in range(max(1, plan.fixed_rounds)):
+            write_users_csv(workdir / round_csv_name(digest, i), n, i * n)
+
+
+def udp_rcvbuf_errors() -> int:
+    """System-wide count of UDP datagrams dropped for a full receive buffer."""
+    try:
+        with open("/proc/net/snmp") as f:
+            lines = [line.split() for line in f if line.startswith("Udp:")]
+        return int(lines[1][lines[0].index("RcvbufErrors")])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 class PortAllocator:
@@ -543,30 +600,63 @@ def run_config(server: Server, row: Row, plan: Plan, workdir: Path, ports: PortA
                 raise RuntimeError("MESSAGE probe failed: bob not registered or relay broken")
 
         # Fixed run ------------------------------------------------------------
-        calls = plan.fixed_tx // row.tx_per_call
+        # Split into rounds (each on fresh AORs for REGISTER) so that one
+        # disturbed round on a shared machine does not make the figure: the
+        # primary figure is the median round.
+        calls_total = plan.fixed_tx // row.tx_per_call
+        rounds = max(1, plan.fixed_rounds)
         rate = plan.fixed_rate / row.tx_per_call
         mem_before = memory_kb(server.sid) if row.name == "REGISTER/UDP" else None
-        cpu0 = cpu_seconds(server.sid)
-        r = run_sipp(row.scenario, server.port, row.transport, calls, rate, rundir / "fixed",
-                     ports, sipp_cpus, extra)
-        cpu1 = cpu_seconds(server.sid)
-        if not server.alive():
-            raise RuntimeError(f"{server.kind} died during the fixed run; see {server.log_path}")
-        server_cpu = cpu1 - cpu0
-        ok_tx = r.successful * row.tx_per_call
+        drops0 = udp_rcvbuf_errors()
+        per_round: list[dict] = []
+        rtts: list[float] = []
+        tot = {"ok": 0, "failed": 0, "retrans": 0, "cpu": 0.0, "sipp_cpu": 0.0, "wall": 0.0}
+        for i in range(rounds):
+            calls = calls_total // rounds
+            round_extra = extra
+            if row.kind == "register":
+                round_extra = ["-inf", str(workdir / round_csv_name(row.digest, i))]
+            meter = CpuMeter(server.sid)
+            r = run_sipp(row.scenario, server.port, row.transport, calls, rate,
+                         rundir / f"fixed-{i}", ports, sipp_cpus, round_extra)
+            cpu = meter.stop()
+            if not server.alive():
+                raise RuntimeError(f"{server.kind} died during the fixed run; see {server.log_path}")
+            ok_tx = r.successful * row.tx_per_call
+            per_round.append({"calls": calls, "successful_tx": ok_tx,
+                              "failed_calls": r.failed + r.unfinished,
+                              "server_cpu_s": round(cpu, 4),
+                              "server_cpu_stat_s": round(meter.ticks_s, 3),
+                              "server_cpu_schedstat_s": round(meter.ns_s, 4),
+                              "tx_per_core_s": round(ok_tx / cpu) if cpu > 0 else None})
+            rtts += r.rtts_ms
+            tot["ok"] += r.successful
+            tot["failed"] += r.failed + r.unfinished
+            tot["retrans"] += r.retransmissions
+            tot["cpu"] += cpu
+            tot["sipp_cpu"] += r.sipp_cpu
+            tot["wall"] += r.wall
+        drops = udp_rcvbuf_errors() - drops0
+        round_rates = sorted(x["tx_per_core_s"] for x in per_round if x["tx_per_core_s"])
+        ok_tx = tot["ok"] * row.tx_per_call
         res.fixed = {
-            "calls": calls, "offered_tx_per_s": plan.fixed_rate, "wall_s": round(r.wall, 3),
-            "successful_calls": r.successful, "failed_calls": r.failed + r.unfinished,
-            "retransmissions": r.retransmissions, "successful_tx": ok_tx,
-            "server_cpu_s": round(server_cpu, 3), "sipp_cpu_s": round(r.sipp_cpu, 3),
-            "tx_per_core_s": round(ok_tx / server_cpu) if server_cpu > 0 else None,
-            "p50_ms": percentile(r.rtts_ms, 50), "p99_ms": percentile(r.rtts_ms, 99),
-            "rtt_samples": len(r.rtts_ms), "sipp_rc": r.rc,
+            "calls": (calls_total // rounds) * rounds, "rounds": per_round,
+            "offered_tx_per_s": plan.fixed_rate, "wall_s": round(tot["wall"], 3),
+            "successful_calls": tot["ok"], "failed_calls": tot["failed"],
+            "retransmissions": tot["retrans"], "successful_tx": ok_tx,
+            "udp_rcvbuf_errors": drops,
+            "server_cpu_s": round(tot["cpu"], 3), "sipp_cpu_s": round(tot["sipp_cpu"], 3),
+            "tx_per_core_s": round_rates[len(round_rates) // 2] if round_rates else None,
+            "tx_per_core_s_min": round_rates[0] if round_rates else None,
+            "tx_per_core_s_max": round_rates[-1] if round_rates else None,
+            "tx_per_core_s_overall": round(ok_tx / tot["cpu"]) if tot["cpu"] > 0 else None,
+            "p50_ms": percentile(rtts, 50), "p99_ms": percentile(rtts, 99),
+            "rtt_samples": len(rtts),
         }
         if mem_before is not None:
             time.sleep(1.0)
             mem_after = memory_kb(server.sid)
-            regs = r.successful  # distinct AORs: one per call, users >= calls
+            regs = tot["ok"]  # distinct AORs: one per call, fresh users in every round
             res.memory = {
                 "registrations": regs, "before": mem_before, "after": mem_after,
                 "pss_per_10k_kb": round((mem_after["pss_kb"] - mem_before["pss_kb"]) * 10000 / regs)
@@ -574,19 +664,19 @@ def run_config(server: Server, row: Row, plan: Plan, workdir: Path, ports: PortA
                 "rss_per_10k_kb": round((mem_after["rss_kb"] - mem_before["rss_kb"]) * 10000 / regs)
                 if regs else None,
             }
-        log(f"  fixed: {ok_tx} tx ok, {r.failed + r.unfinished} calls failed, "
-            f"server cpu {server_cpu:.2f}s -> {res.fixed['tx_per_core_s']} tx/core-s, "
+        log(f"  fixed: {ok_tx} tx ok, {tot['failed']} calls failed, server cpu {tot['cpu']:.2f}s, "
+            f"tx/core-s median {res.fixed['tx_per_core_s']} (rounds {round_rates}), "
             f"p50 {fmt_ms(res.fixed['p50_ms'])} p99 {fmt_ms(res.fixed['p99_ms'])} ms, "
-            f"sipp cpu {r.sipp_cpu:.2f}s, wall {r.wall:.2f}s")
+            f"sipp cpu {tot['sipp_cpu']:.2f}s, wall {tot['wall']:.2f}s, udp drops {drops}")
 
         # Max-rate search ------------------------------------------------------
         for step_rate in plan.step_rates:
             calls = max(1, int(step_rate * plan.step_seconds / row.tx_per_call))
             rate = step_rate / row.tx_per_call
-            cpu0 = cpu_seconds(server.sid)
+            meter = CpuMeter(server.sid)
             s = run_sipp(row.scenario, server.port, row.transport, calls, rate,
                          rundir / f"step-{step_rate}", ports, sipp_cpus, extra, rtt=False)
-            cpu1 = cpu_seconds(server.sid)
+            cpu1, cpu0 = meter.stop(), 0.0
             planned = calls / rate
             held = s.wall <= planned * 1.25 + 1.0
             passed = s.failure_ratio < FAIL_LIMIT and held and server.alive()
@@ -643,16 +733,20 @@ def render(results: list[ConfigResult], meta: dict) -> str:
     out.append(f"- machine: {meta['cpu']}, {meta['cores']} cores, {meta['kernel']}; "
                f"sipp {meta['sipp']}, Kamailio {meta['kamailio']}, Confab {meta['confab']}")
     out.append(f"- mode: {meta['mode']}; fixed run {meta['plan']['fixed_tx']:,} transactions "
-               f"offered at {meta['plan']['fixed_rate']:,} tx/s; rate search steps "
+               f"offered at {meta['plan']['fixed_rate']:,} tx/s in {meta['plan']['fixed_rounds']} "
+               "rounds (tx/core-s is the median round, the range in brackets); rate search steps "
                f"{', '.join(str(x) for x in meta['plan']['step_rates'])} tx/s, "
                f"{meta['plan']['step_seconds']} s each, stop at the first step with >= 0.1% failed "
                "calls or a rate sipp could not hold")
     out.append(f"- pinning: {meta['pinning']}")
-    out.append("- tx/core-s = successful SIP transactions / server CPU seconds (utime+stime of all "
-               "server processes and threads, /proc); a digest REGISTER is 2 transactions "
+    out.append("- tx/core-s = successful SIP transactions / server CPU seconds (CPU time of all "
+               "server processes and threads from /proc: per-thread schedstat run time, checked "
+               "against utime+stime of /proc/<pid>/stat); a digest REGISTER is 2 transactions "
                "(401 + 200); a MESSAGE relay is 1 (UAC -> server -> UAS -> 200 back)")
     out.append("- p50/p99: per-request response time seen by sipp in the fixed run "
-               "(MESSAGE: includes the UAS hop)")
+               "(MESSAGE: includes the UAS hop); failures: failed calls / calls in the fixed run, "
+               "with the UDP datagrams the kernel dropped for full receive buffers meanwhile "
+               "(system-wide count)")
     out.append("")
     out.append("| row | server | workers/children | tx/core-s | max rate (<0.1% fail) | p50 ms | "
                "p99 ms | failures | Confab/Kamailio (same count) |")
@@ -666,6 +760,10 @@ def render(results: list[ConfigResult], meta: dict) -> str:
                     continue
                 f = r.fixed
                 tpc = f.get("tx_per_core_s")
+                tpc_txt = fmt_int(tpc)
+                if tpc and f.get("tx_per_core_s_min") != f.get("tx_per_core_s_max"):
+                    tpc_txt += (f" ({f['tx_per_core_s_min'] / 1000:.1f}k-"
+                                f"{f['tx_per_core_s_max'] / 1000:.1f}k)")
                 same = "-"
                 if server == "Confab":
                     k = by.get((row, "Kamailio", count))
@@ -676,10 +774,12 @@ def render(results: list[ConfigResult], meta: dict) -> str:
                     mr += " (top step)"
                 fails = f.get("failed_calls")
                 failtxt = "-" if fails is None else f"{fails}/{f.get('calls')}"
+                if f.get("udp_rcvbuf_errors"):
+                    failtxt += f" ({f['udp_rcvbuf_errors']} UDP drops)"
                 if r.error:
                     failtxt += f" ERROR: {r.error}"
                 name = f"{server} {'children' if server == 'Kamailio' else 'workers'}"
-                out.append(f"| {row} | {server} | {count} | {fmt_int(tpc)} | {mr} | "
+                out.append(f"| {row} | {server} | {count} | {tpc_txt} | {mr} | "
                            f"{fmt_ms(f.get('p50_ms'))} | {fmt_ms(f.get('p99_ms'))} | {failtxt} | "
                            f"{same} |")
     out.append("")
@@ -754,6 +854,7 @@ def main() -> int:
     ap.add_argument("--fixed-rate", type=int, help="offered tx/s in the fixed run")
     ap.add_argument("--steps", help="comma list of tx/s for the max-rate search")
     ap.add_argument("--step-seconds", type=float, help="seconds per search step")
+    ap.add_argument("--rounds", type=int, help="rounds of the fixed run (median reported)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
     ap.add_argument("--nice", type=int, default=0,
                     help="run servers and sipp at this nice value (e.g. -10 on a machine "
@@ -774,6 +875,8 @@ def main() -> int:
         plan.step_rates = [int(x) for x in args.steps.split(",") if x]
     if args.step_seconds:
         plan.step_seconds = args.step_seconds
+    if args.rounds:
+        plan.fixed_rounds = args.rounds
     plan.users = max(plan.users, plan.fixed_tx)
 
     counts = [int(x) for x in args.counts.split(",") if x]
@@ -818,10 +921,13 @@ def main() -> int:
     except OSError:
         pass
 
+    tree_at_start = tool_version(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                                 lambda s: s.strip() or "?")
     workdir = Path(tempfile.mkdtemp(prefix="confab-bench-"))
     ports = PortAllocator()
     write_users_csv(workdir / "users.csv", plan.users)
     write_users_csv(workdir / "users-digest.csv", digest_users(plan))
+    write_round_csvs(workdir, plan)
     started = time.time()
 
     def log(msg: str) -> None:
@@ -846,9 +952,8 @@ def main() -> int:
 
     confab_ver = "-"
     if confab_bin and "confab" in servers:
-        confab_ver = "git " + tool_version(
-            ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
-            lambda s: s.strip() or "?")
+        built = dt.datetime.fromtimestamp(confab_bin.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        confab_ver = f"{confab_bin} built {built}, tree {tree_at_start}"
     meta = {
         "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "cpu": cpu_model(), "cores": ncpu, "kernel": platform.release(),

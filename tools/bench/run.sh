@@ -11,6 +11,12 @@ if [ -z "${CONFAB_BIN:-}" ]; then
   if cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONFAB_TESTS=OFF >/dev/null &&
      cmake --build build/release --target confabd confabctl; then
     CONFAB_BIN=build/release/proxy/main/confabd
+  elif command -v clang++ >/dev/null &&
+       CC=clang CXX=clang++ cmake -S . -B build/release-clang -G Ninja -DCMAKE_BUILD_TYPE=Release \
+         -DCONFAB_TESTS=OFF >/dev/null &&
+       cmake --build build/release-clang --target confabd confabctl; then
+    echo "run.sh: WARNING: the default compiler failed to build Confab; benchmarking a clang build" >&2
+    CONFAB_BIN=build/release-clang/proxy/main/confabd
   else
     echo "run.sh: Confab did not build; benchmarking Kamailio alone" >&2
     CONFAB_BIN=
