@@ -2,31 +2,15 @@
 #include "core-server/presence/pidf_mapping.h"
 
 #include <algorithm>
-#include <array>
 
+#include "core-server/presence/rpid_activities.h"
 #include "core-server/presence/timestamp.h"
 
 namespace core::presence {
 namespace {
 
-// Descriptions we put in <rpid:activities><rpid:note> when RPID has no token for
-// an MS state (PROTOCOLS.md: "busy (+ note ...)"). They describe the activity, so
-// they never replace the user's own note.
-constexpr std::string_view kNoteDoNotDisturb = "Do not disturb";
-constexpr std::string_view kNoteUrgentOnly = "Urgent interruptions only";
-constexpr std::string_view kNotePresenting = "Presenting";
-constexpr std::string_view kNoteBeRightBack = "Be right back";
-constexpr std::string_view kNoteConference = "In a conference call";
-
 // Device ids in PIDF are URNs (RFC 4479 §6.3); MS endpoint ids are not.
 constexpr std::string_view kEpidUrnPrefix = "urn:x-confab:epid:";
-
-constexpr std::array<std::string_view, 25> kRpidActivities = {
-    "appointment",  "away",        "breakfast",         "busy",     "dinner",
-    "holiday",      "in-transit",  "looking-for-work",  "meal",     "meeting",
-    "on-the-phone", "performance", "permanent-absence", "playing",  "presentation",
-    "shopping",     "sleeping",    "spectator",         "steering", "travel",
-    "tv",           "unknown",     "vacation",          "working",  "worship"};
 
 bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -164,92 +148,21 @@ void readExtensions(const PidfDocument& doc, EndpointPresence& e) {
 
 // ---- canonical -> PIDF -------------------------------------------------------
 
-struct RpidRendering {
-  std::vector<std::string> tokens;
-  std::string note;  // activity description, "" if none
-};
-
-// The band's RPID rendering when the token adds nothing (MAPPING.md, table 1).
-RpidRendering forBand(AvailabilityBand band) {
-  switch (band) {
-    case AvailabilityBand::Unknown:
-      return {{"unknown"}, ""};
-    case AvailabilityBand::Busy:
-    case AvailabilityBand::BusyIdle:
-      return {{"busy"}, ""};
-    case AvailabilityBand::DoNotDisturb:
-      return {{"busy"}, std::string(kNoteDoNotDisturb)};
-    case AvailabilityBand::BeRightBack:
-      return {{"away"}, std::string(kNoteBeRightBack)};
-    case AvailabilityBand::Away:
-      return {{"away"}, ""};
-    default:  // Available, AvailableIdle (idle goes to user-input), Offline
-      return {};
-  }
-}
-
-// An MS token's RPID rendering; nullopt when RPID has no equivalent.
-std::optional<RpidRendering> forToken(std::string_view token) {
-  if (token == kTokenOnThePhone) {
-    return RpidRendering{{"on-the-phone"}, ""};
-  }
-  if (token == kTokenInAConference) {
-    return RpidRendering{{"on-the-phone"}, std::string(kNoteConference)};
-  }
-  if (token == kTokenInAMeeting) {
-    return RpidRendering{{"meeting"}, ""};
-  }
-  if (token == kTokenUrgentInterruptionsOnly) {
-    return RpidRendering{{"busy"}, std::string(kNoteUrgentOnly)};
-  }
-  if (token == kTokenDoNotDisturb) {
-    return RpidRendering{{"busy"}, std::string(kNoteDoNotDisturb)};
-  }
-  if (token == kTokenInPresentation) {
-    return RpidRendering{{"busy"}, std::string(kNotePresenting)};
-  }
-  if (token == kTokenBeRightBack) {
-    return RpidRendering{{"away"}, std::string(kNoteBeRightBack)};
-  }
-  if (token == kTokenOutToLunch) {
-    return RpidRendering{{"meal"}, ""};  // RFC 4480 has no "lunch"; "meal" is the token
-  }
-  if (token == kTokenOutOfOffice) {
-    return RpidRendering{{"vacation"}, ""};
-  }
-  if (token == kTokenBusy || token == kTokenBusyIdle) {
-    return RpidRendering{{"busy"}, ""};
-  }
-  if (token == kTokenAway) {
-    return RpidRendering{{"away"}, ""};
-  }
-  if (isRpidActivity(token) && token != "unknown") {
-    return RpidRendering{{std::string(token)}, ""};  // a kept RPID token goes back as itself
-  }
-  return std::nullopt;
-}
-
 std::optional<RpidActivities> activitiesFor(const Presence& p) {
   const AvailabilityBand band = p.band();
-  if (band == AvailabilityBand::Offline) {
-    return std::nullopt;
-  }
+  RpidRendering r = rpidForState(p.availability, p.activity.token);
   RpidActivities a;
-  RpidRendering r = forBand(band);
-  const std::string& token = p.activity.token;
-  if (!token.empty() && !isGenericToken(token, band)) {
-    if (auto t = forToken(token)) {
-      r = std::move(*t);
-    } else if (p.activity.custom.empty()) {
-      a.other = token;  // unknown token: pass it on as free text
-    }
-  }
   a.tokens = std::move(r.tokens);
+  if (band == AvailabilityBand::Offline || band == AvailabilityBand::Unknown) {
+    return a.tokens.empty() ? std::nullopt : std::optional<RpidActivities>(std::move(a));
+  }
   if (!r.note.empty()) {
     a.notes.push_back(PidfNote{std::move(r.note), "en"});
   }
   if (!p.activity.custom.empty()) {
     a.other = p.activity.custom;
+  } else if (!r.token_mapped) {
+    a.other = p.activity.token;  // RPID has no word for it: pass it on as free text
   }
   // PROTOCOLS.md: an out-of-office note shows as <vacation/>.
   if (p.note && p.note->type == NoteType::OutOfOffice && !contains(a.tokens, "vacation")) {
@@ -269,48 +182,6 @@ std::string deviceIdFor(std::string_view endpoint_id) {
 }
 
 }  // namespace
-
-bool isRpidActivity(std::string_view token) {
-  return std::find(kRpidActivities.begin(), kRpidActivities.end(), token) != kRpidActivities.end();
-}
-
-StateValue stateForRpidToken(std::string_view t) {
-  auto state = [](Availability a, std::string_view token) {
-    StateValue s;
-    s.availability = a;
-    s.activity.token = std::string(token);
-    return s;
-  };
-  if (t == "busy") {
-    return state(kAvailabilityBusy, "");
-  }
-  if (t == "on-the-phone") {
-    return state(kAvailabilityBusy, kTokenOnThePhone);
-  }
-  if (t == "meeting" || t == "appointment") {
-    return state(kAvailabilityBusy, kTokenInAMeeting);
-  }
-  if (t == "performance" || t == "presentation") {
-    return state(kAvailabilityBusy, kTokenInPresentation);
-  }
-  if (t == "dnd" || t == "do-not-disturb") {  // non-standard, but common (PROTOCOLS.md)
-    return state(kAvailabilityDoNotDisturb, "");
-  }
-  if (t == "away") {
-    return state(kAvailabilityAway, "");
-  }
-  if (t == "lunch" || t == "meal" || t == "breakfast" || t == "dinner") {
-    return state(kAvailabilityAway, kTokenOutToLunch);
-  }
-  if (t == "vacation" || t == "holiday") {
-    return state(kAvailabilityAway, kTokenOutOfOffice);
-  }
-  if (t == "sleeping" || t == "travel" || t == "steering" || t == "in-transit" ||
-      t == "permanent-absence") {
-    return state(kAvailabilityAway, t);
-  }
-  return state(kAvailabilityOnline, t);  // unmapped: open, token kept verbatim
-}
 
 EndpointPresence endpointFromPidf(const PidfDocument& doc) {
   EndpointPresence e;

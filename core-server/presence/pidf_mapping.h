@@ -36,12 +36,4 @@ PidfDocument pidfFromPresence(const Presence& presence, std::string_view entity,
 std::string renderPidf(const Presence& presence, std::string_view entity,
                        const PidfRenderOptions& options = {});
 
-// The availability and canonical token one RPID activity token stands for
-// (reverse direction of the map): e.g. "meeting" -> {6500, "in-a-meeting"},
-// "busy" -> {6500, ""}; unmapped tokens -> {3500, token} (kept verbatim).
-StateValue stateForRpidToken(std::string_view rpid_token);
-
-// True for the activity names RFC 4480 §3.2 defines (including "unknown").
-bool isRpidActivity(std::string_view token);
-
 }  // namespace core::presence

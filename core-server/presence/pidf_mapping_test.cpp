@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "core-server/presence/namespaces.h"
+#include "core-server/presence/rpid_activities.h"
 
 namespace core::presence {
 namespace {
@@ -80,6 +81,19 @@ TEST_CASE("reverse map: foreign PIDF/RPID -> OCS availability and token") {
     CHECK(e.activity.token == r.token);
     CHECK(e.dialect == Dialect::Pidf);
   }
+}
+
+TEST_CASE("the token vocabulary on its own") {
+  CHECK(isRpidActivity("worship"));
+  CHECK(isRpidActivity("unknown"));
+  CHECK_FALSE(isRpidActivity("lunch"));  // not in RFC 4480
+  CHECK_FALSE(isRpidActivity("dnd"));
+  CHECK(stateForRpidToken("in-transit").availability == 15500);
+  CHECK(rpidForState(6500, "in-a-hackathon").token_mapped == false);
+  CHECK(rpidForState(6500, "in-a-hackathon").tokens == std::vector<std::string>{"busy"});
+  CHECK(rpidForState(3500, "online").tokens.empty());
+  CHECK(rpidForState(18500, "on-the-phone").tokens.empty());
+  CHECK(rpidForState(0, "on-the-phone").tokens == std::vector<std::string>{"unknown"});
 }
 
 TEST_CASE("user-input idle moves into the idle sub-range and sets last_active") {
@@ -228,6 +242,18 @@ TEST_CASE("an OOF note adds <vacation/> and keeps the note in tuple and person")
   CHECK(doc.persons[0].activities->tokens == std::vector<std::string>{"vacation"});
   CHECK(doc.tuples[0].notes == std::vector<PidfNote>{{"Away until Monday", "en"}});
   CHECK(doc.persons[0].notes == std::vector<PidfNote>{{"Away until Monday", "en"}});
+}
+
+TEST_CASE("<unknown/> stands alone and offline has no activities, whatever else is set") {
+  Presence p = presenceOf(0, "out-of-office", Note{"Away", "", NoteType::OutOfOffice});
+  p.activity.custom = "custom";
+  PidfDocument doc = pidfFromPresence(p, "sip:a@b");
+  CHECK(doc.persons[0].activities->tokens == std::vector<std::string>{"unknown"});
+  CHECK(doc.persons[0].activities->other.empty());
+  p.availability = 18500;
+  doc = pidfFromPresence(p, "sip:a@b");
+  CHECK_FALSE(doc.persons[0].activities);
+  CHECK(doc.tuples[0].basic_open == false);
 }
 
 TEST_CASE("render options: ids, timestamp, devices, no extension") {

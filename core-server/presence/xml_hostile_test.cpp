@@ -117,6 +117,24 @@ TEST_CASE("too many attributes on one element") {
   CHECK(rejectReason(decls) == "XML: more than 64 attributes on one element");
 }
 
+TEST_CASE("thousands of distinct namespaces cost linear time") {
+  std::string xml = "<r>";
+  for (int i = 0; i < 4000; ++i) {
+    xml += "<e";
+    for (int j = 0; j < 10; ++j) {
+      xml += " xmlns:p" + std::to_string(j) + "=\"urn:" + std::to_string(i * 10 + j) + "\"";
+    }
+    xml += "/>";
+  }
+  xml += "</r>";
+  XmlLimits limits;
+  limits.max_bytes = xml.size();
+  const auto start = std::chrono::steady_clock::now();
+  auto doc = XmlDocument::parse(xml, limits);
+  CHECK(doc.ok());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+}
+
 TEST_CASE("truncated and malformed documents report where") {
   const std::string truncated =
       R"(<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:a@b"><tuple id="t"><status><basic>op)";

@@ -12,7 +12,9 @@ namespace core::presence {
 
 struct XmlLimits {
   size_t max_bytes = 64 * 1024;  // whole body
-  uint32_t max_depth = 32;       // element nesting; the root is depth 1
+  // Element nesting; the root is depth 1. It also bounds the recursion of the
+  // fragment writer, so keep it small.
+  uint32_t max_depth = 32;
   uint32_t max_elements = 4096;  // elements in the document
   uint32_t max_attributes = 64;  // attributes on one element (xmlns ones included)
 };

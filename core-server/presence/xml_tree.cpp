@@ -110,6 +110,9 @@ class XmlTreeBuilder {
   }
 
  private:
+  // Real documents use a handful of namespaces; sharing their storage keeps the
+  // arena small. The table is capped so that a document declaring thousands of
+  // namespaces costs linear time, not quadratic.
   std::string_view internNamespace(std::string_view uri) {
     for (std::string_view known : doc_.namespaces_) {
       if (known == uri) {
@@ -117,9 +120,13 @@ class XmlTreeBuilder {
       }
     }
     const std::string_view stored = doc_.arena_.store(uri);
-    doc_.namespaces_.push_back(stored);
+    if (doc_.namespaces_.size() < kMaxInterned) {
+      doc_.namespaces_.push_back(stored);
+    }
     return stored;
   }
+
+  static constexpr size_t kMaxInterned = 32;
 
   uint32_t append(XmlDocument::Node node) {
     const auto id = static_cast<uint32_t>(doc_.nodes_.size());
