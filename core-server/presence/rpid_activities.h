@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // RPID activity tokens (RFC 4480 §3.2) <-> OCS states, token by token: the
 // vocabulary half of the PIDF mapping (pidf_mapping.h assembles documents from
-// it). Both directions follow MAPPING.md tables 2 and 3. Pure functions.
+// it). Both directions follow MAPPING.md §2 and §3. Pure functions.
 #pragma once
 
 #include <string>

@@ -60,14 +60,15 @@ class XmlElement {
   // An unqualified attribute by default; pass `ns` for xml:lang, xsi:type...
   std::optional<std::string_view> attribute(std::string_view local, std::string_view ns = {}) const;
 
-  // The element's direct text content (child elements skipped), concatenated.
+  // The element's direct text content (child elements skipped), concatenated. A new
+  // string: do not keep a view into the temporary.
   std::string text() const;
   bool hasElementChildren() const;
 
   Children children() const;  // child elements only, document order
   std::optional<XmlElement> firstChild(std::string_view ns, std::string_view local) const;
 
-  // For the fragment writer: walks every child node, text included.
+  // Raw access for code that walks every node, text included (xml_fragment.cpp).
   uint32_t id() const { return id_; }
   const XmlDocument& document() const { return *doc_; }
 

@@ -9,6 +9,8 @@
 #   -u NAME      digest user answering challenges, password "secret" (default alice)
 #   -a LIST      auth.algorithms, comma separated (default "MD5": SIPp 3.6
 #                computes MD5 only and reads the first challenge it gets)
+#   -m LIST      auth.md5_only_user_agents, comma separated (default: not set);
+#                the scenarios send "User-Agent: confab-interop-sipp"
 #   -w N         server.workers (default 1)
 #   -R           do not challenge out-of-dialog requests (auth.requests false)
 #   -b           start bob first: uas_message.xml registers bob over the same
@@ -31,15 +33,17 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 sipp=${SIPP:-sipp}
-transport=udp service=alice auth_user=alice algorithms=MD5 workers=1 requests=true with_bob=0
+transport=udp service=alice auth_user=alice algorithms=MD5 md5_only="" workers=1 requests=true
+with_bob=0
 
-usage() { sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while getopts "t:s:u:a:w:Rbh" opt; do
+usage() { sed -n '6,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while getopts "t:s:u:a:m:w:Rbh" opt; do
   case $opt in
     t) transport=$OPTARG ;;
     s) service=$OPTARG ;;
     u) auth_user=$OPTARG ;;
     a) algorithms=$OPTARG ;;
+    m) md5_only=$OPTARG ;;
     w) workers=$OPTARG ;;
     R) requests=false ;;
     b) with_bob=1 ;;
@@ -143,6 +147,9 @@ if [ "$server_kind" = confab ]; then
     echo "  algorithms: [$algs]"
     echo "  register: true"
     echo "  requests: $requests"
+    if [ -n "$md5_only" ]; then
+      echo "  md5_only_user_agents: [$(echo "$md5_only" | sed 's/ *, */, /g')]"
+    fi
     echo "users:"
     echo "  - { aor: alice@example.test, password: secret }"
     echo "  - { aor: bob@example.test, password: secret }"

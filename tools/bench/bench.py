@@ -30,6 +30,7 @@ import os
 import platform
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -351,6 +352,7 @@ class Confab(Server):
         self._check_port_free()
         state = self.workdir / f"confab-state-{self.count}-{int(time.time() * 1000)}"
         state.mkdir()
+        self.db_path = state / "confab.db"
         config = state / "confab.yaml"
         self.write_config(row, config, state)
         ports = state / "ports.json"
@@ -566,6 +568,8 @@ class ConfigResult:
     max_rate: int | None = None
     max_rate_note: str = ""
     memory: dict | None = None
+    durable_bindings: int | None = None  # Confab REGISTER rows: bindings in SQLite after shutdown
+    registered_aors: int | None = None   # distinct AORs the REGISTER runs registered
     error: str | None = None
 
 
@@ -705,7 +709,31 @@ def run_config(server: Server, row: Row, plan: Plan, workdir: Path, ports: PortA
         rc = server.stop()
         if rc not in (0, None, -signal.SIGTERM) and server.kind == "Confab" and not res.error:
             res.error = f"confabd exited {rc} on SIGTERM"
+        if row.kind == "register" and res.fixed:
+            # Fixed-run rounds take consecutive slices of the users; every
+            # search step starts again from the first user of the same file.
+            csv_users = digest_users(plan) if row.digest else plan.users
+            most = max([res.fixed.get("successful_calls", 0)] +
+                       [st["successful_calls"] for st in res.steps])
+            res.registered_aors = min(csv_users, most)
+        if isinstance(server, Confab) and row.kind == "register" and res.fixed:
+            res.durable_bindings = count_bindings(server.db_path)
+            log(f"  AORs with a binding in SQLite after shutdown: {res.durable_bindings} "
+                f"(registered: {res.registered_aors})")
     return res
+
+
+def count_bindings(db: Path) -> int | None:
+    """Bindings Confab left in its database once stopped: the REGISTER rows'
+    "bindings durable" check (read-only; None if the schema is not as expected)."""
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(con.execute("SELECT COUNT(DISTINCT aor) FROM bindings").fetchone()[0])
+        finally:
+            con.close()
+    except (sqlite3.Error, TypeError):
+        return None
 
 
 # --------------------------------------------------------------------------- report
@@ -809,6 +837,14 @@ def render(results: list[ConfigResult], meta: dict) -> str:
             out.append(f"| {r.server} | {r.count} | {m['registrations']:,} | "
                        f"{m['before']['pss_kb'] / 1024:.1f} MiB | {m['after']['pss_kb'] / 1024:.1f} MiB | "
                        f"{fmt_int(m['pss_per_10k_kb'])} kB | {fmt_int(m['rss_per_10k_kb'])} kB |")
+    durable = [r for r in results if r.server == "Confab" and r.row.startswith("REGISTER")
+               and r.fixed]
+    if durable:
+        out.append("")
+        out.append("Confab durability check (AORs with a binding in its SQLite database after "
+                   "SIGTERM; every registered AOR should be there): " + "; ".join(
+                       f"{r.row} w{r.count}: {fmt_int(r.durable_bindings)} of "
+                       f"{fmt_int(r.registered_aors)}" for r in durable))
     if meta.get("notes"):
         out.append("")
         out.append("## Notes")
