@@ -83,13 +83,14 @@ ServerTransaction* TransactionLayer::receiveRequest(const sip::SipMessage& reque
   if (request.method() == sip::Method::Benotify) {
     return nullptr;  // best-effort NOTIFY: no response, so no transaction
   }
-  if (ServerTransaction* existing = findServerByKey(serverKey(request, request.methodText()))) {
+  std::optional<std::string> key = serverKey(request, request.methodText());
+  if (ServerTransaction* existing = findServerByKey(key)) {
     absorbed = true;
     stats().retransmissions_absorbed.add();
     existing->onRetransmission();
     return nullptr;
   }
-  return createServer(request, from);
+  return createServer(request, from, std::move(key));
 }
 
 bool TransactionLayer::receiveAck(const sip::SipMessage& ack) {
@@ -107,11 +108,11 @@ bool TransactionLayer::receiveAck(const sip::SipMessage& ack) {
 }
 
 ServerTransaction* TransactionLayer::createServer(const sip::SipMessage& request,
-                                                  const transport::Flow& from) {
+                                                  const transport::Flow& from,
+                                                  std::optional<std::string> key) {
   const uint64_t id = next_id_++;
-  // A request we cannot key still gets a transaction so it can be answered (e.g. 400);
-  // its retransmissions just are not recognised.
-  std::optional<std::string> key = serverKey(request, request.methodText());
+  // A request we cannot key (`key` empty) still gets a transaction so it can be
+  // answered (e.g. 400); its retransmissions just are not recognised.
   std::unique_ptr<ServerTransaction> txn;
   InviteServerTransaction* invite = nullptr;
   NonInviteServerTransaction* non_invite = nullptr;
@@ -132,8 +133,8 @@ ServerTransaction* TransactionLayer::createServer(const sip::SipMessage& request
   }
   ServerTransaction* raw = txn.get();
   if (key) {
-    raw->indexKeys().push_back(*key);
     server_index_[*key] = id;
+    raw->indexKeys().push_back(std::move(*key));
   }
   live_.emplace(id, std::move(txn));
   ++server_count_;

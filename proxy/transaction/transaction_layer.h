@@ -109,7 +109,8 @@ class TransactionLayer final : private TransactionHost {
   ServerTransaction* findServerByKey(const std::optional<std::string>& key);
   Transaction* findLive(uint64_t id) const;
   ClientTransaction* findClient(ClientTransactionId id) const;
-  ServerTransaction* createServer(const sip::SipMessage& request, const transport::Flow& from);
+  ServerTransaction* createServer(const sip::SipMessage& request, const transport::Flow& from,
+                                  std::optional<std::string> key);
   bool receiveAck(const sip::SipMessage& ack);
   ClientTransactionId startClient(sip::SipMessage&& request, const transport::Flow& to,
                                   std::string_view branch, ResponseHandler on_response);
