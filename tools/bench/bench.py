@@ -973,8 +973,11 @@ def main() -> int:
     results: list[ConfigResult] = []
     meta_counts = {"Kamailio": [], "Confab": []}
     for row in rows:
-        for kind in servers:
-            for count in counts:
+        # Same-count configurations run back to back (Kamailio 1, Confab 1,
+        # Kamailio 2, Confab 2): on a shared machine the conditions drift, and
+        # the pairs that are compared should see the same conditions.
+        for count in counts:
+            for kind in servers:
                 server_cpus, sipp_cpus = cpus_for(count)
                 if kind == "kamailio":
                     server: Server = Kamailio(count, server_cpus, workdir)
