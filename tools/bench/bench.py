@@ -3,14 +3,16 @@
 """Side-by-side SIP benchmark: Confab vs Kamailio, driven by sipp on loopback.
 
 For every row (REGISTER, REGISTER+digest, MESSAGE relay; each over UDP and
-over one TCP connection) and every server configuration (Kamailio children 1
-and 2, Confab workers 1 and 2) it runs:
+over one TCP connection) and every worker/child count (1 and 2) it starts
+Kamailio and Confab side by side and runs:
 
-  1. a fixed run: N transactions at a fixed rate, the same for every server;
-     the server's CPU time (utime+stime of all its processes and threads, from
-     /proc) gives the primary figure, successful transactions per server
-     core-second, and sipp's per-request response times give p50/p99;
-  2. a bounded search for the highest offered rate with < 0.1 % failed calls.
+  1. a fixed run: N transactions at a fixed rate, the same for every server,
+     in rounds that alternate between the servers; the server's CPU time (all
+     its processes and threads, from /proc) gives the primary figure,
+     successful transactions per server core-second (median round), and
+     sipp's per-request response times give p50/p99;
+  2. for each server, a bounded search for the highest offered rate with
+     < 0.1 % failed calls.
 
 The REGISTER/UDP fixed run also gives memory per 10,000 registrations: the
 PSS sum (/proc/<pid>/smaps_rollup) of the server's processes before and after
@@ -41,7 +43,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 KAMAILIO_BIN = "/usr/sbin/kamailio"
 KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
@@ -90,8 +91,8 @@ class Plan:
 
 FULL = Plan(fixed_tx=30000, fixed_rate=5000,
             step_rates=[5000, 8000, 12000, 16000, 20000, 25000], step_seconds=3.0, users=30000)
-QUICK = Plan(fixed_tx=10000, fixed_rate=5000,
-             step_rates=[4000, 10000], step_seconds=1.5, users=10000)
+QUICK = Plan(fixed_tx=6000, fixed_rate=5000,
+             step_rates=[4000, 10000], step_seconds=1.0, users=6000)
 
 
 def digest_users(plan: Plan) -> int:
@@ -573,141 +574,197 @@ class ConfigResult:
     error: str | None = None
 
 
-def run_config(server: Server, row: Row, plan: Plan, workdir: Path, ports: PortAllocator,
-               sipp_cpus: str | None, log) -> ConfigResult:
-    res = ConfigResult(row.name, server.kind, server.count,
-                       f"server cpus {server.cpus or 'any'}, sipp cpus {sipp_cpus or 'any'}")
-    tag = "".join(c if c.isalnum() else "-" for c in f"{row.name}-{server.kind}-{server.count}")
-    rundir = workdir / tag
-    receiver = None
-    extra: list[str] = []
+class Config:
+    """One server configuration under test within a row: the server, its
+    result, and its per-run state."""
+
+    def __init__(self, server: Server, row: Row, workdir: Path, sipp_cpus: str | None):
+        self.server = server
+        self.res = ConfigResult(row.name, server.kind, server.count,
+                                f"server cpus {server.cpus or 'any'}, "
+                                f"sipp cpus {sipp_cpus or 'any'}")
+        tag = "".join(c if c.isalnum() else "-" for c in f"{row.name}-{server.kind}-{server.count}")
+        self.rundir = workdir / tag
+        self.receiver: Receiver | None = None
+        self.mem_before: dict | None = None
+        self.per_round: list[dict] = []
+        self.rtts: list[float] = []
+        self.tot = {"ok": 0, "failed": 0, "retrans": 0, "cpu": 0.0, "sipp_cpu": 0.0,
+                    "wall": 0.0, "drops": 0}
+
+    @property
+    def ok(self) -> bool:
+        return self.res.error is None
+
+    def fail(self, e: Exception, log) -> None:
+        if self.res.error is None:
+            self.res.error = str(e)
+        log(f"  {self.server.label}: ERROR: {e}")
+
+
+def run_row(configs: list[Config], row: Row, plan: Plan, workdir: Path, ports: PortAllocator,
+            sipp_cpus: str | None, log) -> None:
+    """Runs one row against several server configurations at once: all are
+    started side by side (each on its own port; an idle server costs nothing),
+    the fixed-run rounds alternate between them (A1 B1 A2 B2 A3 B3) so that the
+    compared figures see the same machine conditions, then each gets its
+    max-rate search, then all are stopped."""
     if row.kind == "register":
         extra = ["-inf", str(workdir / ("users-digest.csv" if row.digest else "users.csv"))]
     else:
         extra = ["-s", "bob"]
-    try:
-        server.start(row)
-        if row.kind == "message":
-            receiver = Receiver(server, row, rundir / "uas", ports, sipp_cpus)
-            # Probe until bob is registered and a MESSAGE gets through (bounded).
-            ok = False
-            for attempt in range(10):
-                time.sleep(0.3)
-                probe = run_sipp(row.scenario, server.port, row.transport, 1, 10,
-                                 rundir / f"probe{attempt}", ports, sipp_cpus, extra, rtt=False)
-                if probe.successful == 1:
-                    ok = True
-                    break
-                if receiver.proc.poll() is not None:
-                    break
-            if not ok:
-                raise RuntimeError("MESSAGE probe failed: bob not registered or relay broken")
 
-        # Fixed run ------------------------------------------------------------
-        # Split into rounds (each on fresh AORs for REGISTER) so that one
-        # disturbed round on a shared machine does not make the figure: the
-        # primary figure is the median round.
-        calls_total = plan.fixed_tx // row.tx_per_call
-        rounds = max(1, plan.fixed_rounds)
-        rate = plan.fixed_rate / row.tx_per_call
-        mem_before = memory_kb(server.sid) if row.name == "REGISTER/UDP" else None
-        drops0 = udp_rcvbuf_errors()
-        per_round: list[dict] = []
-        rtts: list[float] = []
-        tot = {"ok": 0, "failed": 0, "retrans": 0, "cpu": 0.0, "sipp_cpu": 0.0, "wall": 0.0}
-        for i in range(rounds):
-            calls = calls_total // rounds
-            round_extra = extra
-            if row.kind == "register":
-                round_extra = ["-inf", str(workdir / round_csv_name(row.digest, i))]
-            meter = CpuMeter(server.sid)
-            r = run_sipp(row.scenario, server.port, row.transport, calls, rate,
-                         rundir / f"fixed-{i}", ports, sipp_cpus, round_extra)
-            cpu = meter.stop()
-            if not server.alive():
-                raise RuntimeError(f"{server.kind} died during the fixed run; see {server.log_path}")
-            ok_tx = r.successful * row.tx_per_call
-            per_round.append({"calls": calls, "successful_tx": ok_tx,
-                              "failed_calls": r.failed + r.unfinished,
-                              "server_cpu_s": round(cpu, 4),
-                              "server_cpu_stat_s": round(meter.ticks_s, 3),
-                              "server_cpu_schedstat_s": round(meter.ns_s, 4),
-                              "tx_per_core_s": round(ok_tx / cpu) if cpu > 0 else None})
-            rtts += r.rtts_ms
-            tot["ok"] += r.successful
-            tot["failed"] += r.failed + r.unfinished
-            tot["retrans"] += r.retransmissions
-            tot["cpu"] += cpu
-            tot["sipp_cpu"] += r.sipp_cpu
-            tot["wall"] += r.wall
-        drops = udp_rcvbuf_errors() - drops0
-        round_rates = sorted(x["tx_per_core_s"] for x in per_round if x["tx_per_core_s"])
+    # Start ------------------------------------------------------------------
+    for c in configs:
+        try:
+            c.server.start(row)
+            if row.kind == "message":
+                c.receiver = Receiver(c.server, row, c.rundir / "uas", ports, sipp_cpus)
+                # Probe until bob is registered and a MESSAGE gets through (bounded).
+                ok = False
+                for attempt in range(10):
+                    time.sleep(0.3)
+                    probe = run_sipp(row.scenario, c.server.port, row.transport, 1, 10,
+                                     c.rundir / f"probe{attempt}", ports, sipp_cpus, extra,
+                                     rtt=False)
+                    if probe.successful == 1:
+                        ok = True
+                        break
+                    if c.receiver.proc.poll() is not None:
+                        break
+                if not ok:
+                    raise RuntimeError("MESSAGE probe failed: bob not registered or relay broken")
+            if row.name == "REGISTER/UDP":
+                c.mem_before = memory_kb(c.server.sid)
+        except Exception as e:  # noqa: BLE001 - the report shows it and the run goes on
+            c.fail(e, log)
+
+    # Fixed run, rounds alternating between the configurations ----------------
+    # Each round registers fresh AORs (REGISTER rows); the primary figure is
+    # the median round, so one disturbed round does not make it.
+    calls_total = plan.fixed_tx // row.tx_per_call
+    rounds = max(1, plan.fixed_rounds)
+    calls = calls_total // rounds
+    rate = plan.fixed_rate / row.tx_per_call
+    for i in range(rounds):
+        for c in configs:
+            if not c.ok:
+                continue
+            try:
+                round_extra = extra
+                if row.kind == "register":
+                    round_extra = ["-inf", str(workdir / round_csv_name(row.digest, i))]
+                drops0 = udp_rcvbuf_errors()
+                meter = CpuMeter(c.server.sid)
+                r = run_sipp(row.scenario, c.server.port, row.transport, calls, rate,
+                             c.rundir / f"fixed-{i}", ports, sipp_cpus, round_extra)
+                cpu = meter.stop()
+                drops = udp_rcvbuf_errors() - drops0
+                if not c.server.alive():
+                    raise RuntimeError(f"{c.server.kind} died during the fixed run; "
+                                       f"see {c.server.log_path}")
+                ok_tx = r.successful * row.tx_per_call
+                c.per_round.append({
+                    "calls": calls, "successful_tx": ok_tx,
+                    "failed_calls": r.failed + r.unfinished, "udp_rcvbuf_errors": drops,
+                    "server_cpu_s": round(cpu, 4),
+                    "server_cpu_stat_s": round(meter.ticks_s, 3),
+                    "server_cpu_schedstat_s": round(meter.ns_s, 4),
+                    "tx_per_core_s": round(ok_tx / cpu) if cpu > 0 else None})
+                c.rtts += r.rtts_ms
+                c.tot["ok"] += r.successful
+                c.tot["failed"] += r.failed + r.unfinished
+                c.tot["retrans"] += r.retransmissions
+                c.tot["cpu"] += cpu
+                c.tot["sipp_cpu"] += r.sipp_cpu
+                c.tot["wall"] += r.wall
+                c.tot["drops"] += drops
+            except Exception as e:  # noqa: BLE001
+                c.fail(e, log)
+
+    for c in configs:
+        if not c.per_round:
+            continue
+        tot = c.tot
+        round_rates = sorted(x["tx_per_core_s"] for x in c.per_round if x["tx_per_core_s"])
         ok_tx = tot["ok"] * row.tx_per_call
-        res.fixed = {
-            "calls": (calls_total // rounds) * rounds, "rounds": per_round,
+        c.res.fixed = {
+            "calls": calls * len(c.per_round), "rounds": c.per_round,
             "offered_tx_per_s": plan.fixed_rate, "wall_s": round(tot["wall"], 3),
             "successful_calls": tot["ok"], "failed_calls": tot["failed"],
             "retransmissions": tot["retrans"], "successful_tx": ok_tx,
-            "udp_rcvbuf_errors": drops,
+            "udp_rcvbuf_errors": tot["drops"],
             "server_cpu_s": round(tot["cpu"], 3), "sipp_cpu_s": round(tot["sipp_cpu"], 3),
             "tx_per_core_s": round_rates[len(round_rates) // 2] if round_rates else None,
             "tx_per_core_s_min": round_rates[0] if round_rates else None,
             "tx_per_core_s_max": round_rates[-1] if round_rates else None,
             "tx_per_core_s_overall": round(ok_tx / tot["cpu"]) if tot["cpu"] > 0 else None,
-            "p50_ms": percentile(rtts, 50), "p99_ms": percentile(rtts, 99),
-            "rtt_samples": len(rtts),
+            "p50_ms": percentile(c.rtts, 50), "p99_ms": percentile(c.rtts, 99),
+            "rtt_samples": len(c.rtts),
         }
-        if mem_before is not None:
+        if c.mem_before is not None and c.ok:
             time.sleep(1.0)
-            mem_after = memory_kb(server.sid)
+            mem_after = memory_kb(c.server.sid)
             regs = tot["ok"]  # distinct AORs: one per call, fresh users in every round
-            res.memory = {
-                "registrations": regs, "before": mem_before, "after": mem_after,
-                "pss_per_10k_kb": round((mem_after["pss_kb"] - mem_before["pss_kb"]) * 10000 / regs)
-                if regs else None,
-                "rss_per_10k_kb": round((mem_after["rss_kb"] - mem_before["rss_kb"]) * 10000 / regs)
-                if regs else None,
+            c.res.memory = {
+                "registrations": regs, "before": c.mem_before, "after": mem_after,
+                "pss_per_10k_kb": round((mem_after["pss_kb"] - c.mem_before["pss_kb"]) * 10000
+                                        / regs) if regs else None,
+                "rss_per_10k_kb": round((mem_after["rss_kb"] - c.mem_before["rss_kb"]) * 10000
+                                        / regs) if regs else None,
             }
-        log(f"  fixed: {ok_tx} tx ok, {tot['failed']} calls failed, server cpu {tot['cpu']:.2f}s, "
-            f"tx/core-s median {res.fixed['tx_per_core_s']} (rounds {round_rates}), "
-            f"p50 {fmt_ms(res.fixed['p50_ms'])} p99 {fmt_ms(res.fixed['p99_ms'])} ms, "
-            f"sipp cpu {tot['sipp_cpu']:.2f}s, wall {tot['wall']:.2f}s, udp drops {drops}")
+        log(f"  {c.server.label} fixed: {ok_tx} tx ok, {tot['failed']} calls failed, "
+            f"server cpu {tot['cpu']:.2f}s, tx/core-s median {c.res.fixed['tx_per_core_s']} "
+            f"(rounds {round_rates}), p50 {fmt_ms(c.res.fixed['p50_ms'])} "
+            f"p99 {fmt_ms(c.res.fixed['p99_ms'])} ms, sipp cpu {tot['sipp_cpu']:.2f}s, "
+            f"wall {tot['wall']:.2f}s, udp drops {tot['drops']}")
 
-        # Max-rate search ------------------------------------------------------
-        for step_rate in plan.step_rates:
-            calls = max(1, int(step_rate * plan.step_seconds / row.tx_per_call))
-            rate = step_rate / row.tx_per_call
-            meter = CpuMeter(server.sid)
-            s = run_sipp(row.scenario, server.port, row.transport, calls, rate,
-                         rundir / f"step-{step_rate}", ports, sipp_cpus, extra, rtt=False)
-            cpu1, cpu0 = meter.stop(), 0.0
-            planned = calls / rate
-            held = s.wall <= planned * 1.25 + 1.0
-            passed = s.failure_ratio < FAIL_LIMIT and held and server.alive()
-            res.steps.append({
-                "offered_tx_per_s": step_rate, "calls": calls, "wall_s": round(s.wall, 3),
-                "successful_calls": s.successful, "failed_calls": s.failed + s.unfinished,
-                "achieved_tx_per_s": round(s.successful * row.tx_per_call / s.wall) if s.wall else 0,
-                "server_cpu_s": round(cpu1 - cpu0, 3), "sipp_cpu_s": round(s.sipp_cpu, 3),
-                "rate_held": held, "passed": passed})
-            log(f"  step {step_rate}/s: {s.successful}/{calls} ok, {s.failed + s.unfinished} failed, "
-                f"wall {s.wall:.2f}s (planned {planned:.2f}s), server cpu {cpu1 - cpu0:.2f}s, "
-                f"sipp cpu {s.sipp_cpu:.2f}s -> {'pass' if passed else 'FAIL'}")
-            if not server.alive():
-                raise RuntimeError(f"{server.kind} died during the rate search")
-            if not passed:
-                break
-            res.max_rate = step_rate
-        if res.max_rate == plan.step_rates[-1]:
-            res.max_rate_note = "highest step offered"
-    except Exception as e:  # noqa: BLE001 - the report shows it and the run goes on
-        res.error = str(e)
-        log(f"  ERROR: {e}")
-    finally:
-        if receiver:
-            receiver.stop()
-        rc = server.stop()
-        if rc not in (0, None, -signal.SIGTERM) and server.kind == "Confab" and not res.error:
+    # Max-rate search, one configuration after the other -----------------------
+    for c in configs:
+        if not c.ok:
+            continue
+        res = c.res
+        try:
+            for step_rate in plan.step_rates:
+                step_calls = max(1, int(step_rate * plan.step_seconds / row.tx_per_call))
+                step_rate_calls = step_rate / row.tx_per_call
+                meter = CpuMeter(c.server.sid)
+                st = run_sipp(row.scenario, c.server.port, row.transport, step_calls,
+                              step_rate_calls, c.rundir / f"step-{step_rate}", ports, sipp_cpus,
+                              extra, rtt=False)
+                cpu = meter.stop()
+                planned = step_calls / step_rate_calls
+                held = st.wall <= planned * 1.25 + 1.0
+                passed = st.failure_ratio < FAIL_LIMIT and held and c.server.alive()
+                res.steps.append({
+                    "offered_tx_per_s": step_rate, "calls": step_calls,
+                    "wall_s": round(st.wall, 3), "successful_calls": st.successful,
+                    "failed_calls": st.failed + st.unfinished,
+                    "achieved_tx_per_s": round(st.successful * row.tx_per_call / st.wall)
+                    if st.wall else 0,
+                    "server_cpu_s": round(cpu, 3), "sipp_cpu_s": round(st.sipp_cpu, 3),
+                    "rate_held": held, "passed": passed})
+                log(f"  {c.server.label} step {step_rate}/s: {st.successful}/{step_calls} ok, "
+                    f"{st.failed + st.unfinished} failed, wall {st.wall:.2f}s "
+                    f"(planned {planned:.2f}s), server cpu {cpu:.2f}s, "
+                    f"sipp cpu {st.sipp_cpu:.2f}s -> {'pass' if passed else 'FAIL'}")
+                if not c.server.alive():
+                    raise RuntimeError(f"{c.server.kind} died during the rate search")
+                if not passed:
+                    break
+                res.max_rate = step_rate
+            if res.max_rate == plan.step_rates[-1]:
+                res.max_rate_note = "highest step offered"
+        except Exception as e:  # noqa: BLE001
+            c.fail(e, log)
+
+    # Stop -------------------------------------------------------------------------
+    for c in configs:
+        res = c.res
+        if c.receiver:
+            c.receiver.stop()
+        rc = c.server.stop()
+        if rc not in (0, None, -signal.SIGTERM) and c.server.kind == "Confab" and not res.error:
             res.error = f"confabd exited {rc} on SIGTERM"
         if row.kind == "register" and res.fixed:
             # Fixed-run rounds take consecutive slices of the users; every
@@ -716,11 +773,10 @@ def run_config(server: Server, row: Row, plan: Plan, workdir: Path, ports: PortA
             most = max([res.fixed.get("successful_calls", 0)] +
                        [st["successful_calls"] for st in res.steps])
             res.registered_aors = min(csv_users, most)
-        if isinstance(server, Confab) and row.kind == "register" and res.fixed:
-            res.durable_bindings = count_bindings(server.db_path)
-            log(f"  AORs with a binding in SQLite after shutdown: {res.durable_bindings} "
-                f"(registered: {res.registered_aors})")
-    return res
+        if isinstance(c.server, Confab) and row.kind == "register" and res.fixed:
+            res.durable_bindings = count_bindings(c.server.db_path)
+            log(f"  {c.server.label}: AORs with a binding in SQLite after shutdown: "
+                f"{res.durable_bindings} (registered: {res.registered_aors})")
 
 
 def count_bindings(db: Path) -> int | None:
@@ -920,7 +976,18 @@ def main() -> int:
     rows = ROWS
     if args.rows:
         wanted = [w.strip().lower() for w in args.rows.split(",") if w.strip()]
-        rows = [r for r in ROWS if any(w == r.name.lower() or w in r.name.lower() for w in wanted)]
+        def matches(w: str, name: str) -> bool:
+            # An exact row name picks that row; otherwise every "/"-separated
+            # part must occur in the name ("message/tcp", "digest", "udp").
+            exact = [r.name.lower() for r in ROWS if r.name.lower() == w]
+            if exact:
+                return name == w
+            return all(part in name for part in w.split("/"))
+        rows = [r for r in ROWS if any(matches(w, r.name.lower()) for w in wanted)]
+        if not rows:
+            print(f"bench: no row matches {args.rows!r}; rows: "
+                  + ", ".join(r.name for r in ROWS), file=sys.stderr)
+            return 2
     notes: list[str] = []
 
     for tool in ("sipp", "taskset"):
@@ -973,12 +1040,12 @@ def main() -> int:
     results: list[ConfigResult] = []
     meta_counts = {"Kamailio": [], "Confab": []}
     for row in rows:
-        # Same-count configurations run back to back (Kamailio 1, Confab 1,
-        # Kamailio 2, Confab 2): on a shared machine the conditions drift, and
-        # the pairs that are compared should see the same conditions.
+        # Configurations with the same worker/child count run side by side,
+        # their fixed-run rounds alternating (see run_row).
         for count in counts:
+            server_cpus, sipp_cpus = cpus_for(count)
+            configs: list[Config] = []
             for kind in servers:
-                server_cpus, sipp_cpus = cpus_for(count)
                 if kind == "kamailio":
                     server: Server = Kamailio(count, server_cpus, workdir)
                 else:
@@ -986,8 +1053,10 @@ def main() -> int:
                     server = Confab(count, server_cpus, workdir, confab_bin, digest_users(plan))
                 if count not in meta_counts[server.kind]:
                     meta_counts[server.kind].append(count)
-                log(f"{row.name}: {server.label}")
-                results.append(run_config(server, row, plan, workdir, ports, sipp_cpus, log))
+                configs.append(Config(server, row, workdir, sipp_cpus))
+            log(f"{row.name}: {' vs '.join(c.server.label for c in configs)}")
+            run_row(configs, row, plan, workdir, ports, sipp_cpus, log)
+            results.extend(c.res for c in configs)
 
     confab_ver = "-"
     if confab_bin and "confab" in servers:
