@@ -2,9 +2,6 @@
 #include "core-server/registrar/authenticator.h"
 
 #include <algorithm>
-
-#include <openssl/crypto.h>
-
 #include <utility>
 
 #include "proxy/base/counters.h"
@@ -58,6 +55,19 @@ std::optional<uint32_t> parseNc(std::string_view s) {
   return v;
 }
 
+// Compares a client's hex `got` (either case) with our lowercase hex `expected`
+// in time that does not depend on where they differ.
+bool sameHex(std::string_view got, std::string_view expected) {
+  if (got.size() != expected.size()) {
+    return false;
+  }
+  unsigned char diff = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    diff |= static_cast<unsigned char>(proxy::asciiLower(got[i]) ^ expected[i]);
+  }
+  return diff == 0;
+}
+
 std::string_view domainOf(std::string_view aor) {
   const size_t at = aor.rfind('@');
   return at == std::string_view::npos ? aor : aor.substr(at + 1);
@@ -69,6 +79,7 @@ Authenticator::Authenticator(AuthOptions options, const NonceKey& key, const Use
                              const proxy::Clock& clock)
     : options_(std::move(options)),
       key_(key),
+      opaque_(key_.opaque(options_.realm)),
       users_(users),
       clock_(clock),
       nonce_counts_(options_.max_tracked_nonces) {}
@@ -98,7 +109,7 @@ bool Authenticator::responseMatches(const Chosen& chosen, const storage::UserRec
                                     std::string_view method) const {
   const auto& c = chosen.creds;
   const bool sha = chosen.algorithm == sip::DigestAlgorithm::Sha256;
-  const std::string ha1 = proxy::toLower(sha ? user.ha1_sha256 : user.ha1_md5);
+  const std::string& ha1 = sha ? user.ha1_sha256 : user.ha1_md5;  // lowercase (UserTable)
   if (ha1.empty()) {
     return false;  // no HA1 for this algorithm: the user cannot use it
   }
@@ -106,9 +117,7 @@ bool Authenticator::responseMatches(const Chosen& chosen, const storage::UserRec
   const std::string expected =
       sip::computeResponse(chosen.algorithm, ha1, method, unquote(c.uri), unquote(c.nonce), c.nc,
                            unquote(c.cnonce), "auth");
-  const std::string got = proxy::toLower(unquote(c.response));
-  return got.size() == expected.size() &&
-         CRYPTO_memcmp(got.data(), expected.data(), got.size()) == 0;
+  return sameHex(unquote(c.response), expected);
 }
 
 AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
@@ -176,12 +185,16 @@ std::vector<std::string> Authenticator::challengeHeaders(bool stale) {
 std::vector<std::string> Authenticator::challengesFor(
     bool stale, const std::vector<sip::DigestAlgorithm>& algorithms) {
   const std::string nonce = key_.issue(clock_.unixSeconds(), options_.realm);
-  const std::string opaque = key_.opaque(options_.realm);
   std::vector<std::string> out;
+  out.reserve(algorithms.size());
   for (sip::DigestAlgorithm algorithm : algorithms) {
-    std::string h = "Digest realm=\"" + options_.realm + "\", nonce=\"" + nonce + "\", opaque=\"" +
-                    opaque + "\", algorithm=" + std::string(sip::algorithmName(algorithm)) +
-                    ", qop=\"auth\"";
+    const std::string_view name = sip::algorithmName(algorithm);
+    std::string h;
+    h.reserve(96 + options_.realm.size() + nonce.size() + opaque_.size() + name.size());
+    h.append("Digest realm=\"").append(options_.realm);
+    h.append("\", nonce=\"").append(nonce);
+    h.append("\", opaque=\"").append(opaque_);
+    h.append("\", algorithm=").append(name).append(", qop=\"auth\"");
     if (stale) {
       h += ", stale=true";
     }

@@ -95,6 +95,7 @@ class Authenticator {
 
   AuthOptions options_;
   NonceKey key_;
+  std::string opaque_;  // key_.opaque(realm): constant, so computed once
   const UserDirectory& users_;
   const proxy::Clock& clock_;
   NonceCountTable nonce_counts_;

@@ -13,9 +13,15 @@ namespace {
 
 using proxy::makeError;
 
+// One binding of the AOR as the request goes along: a live one, untouched so far
+// (referenced, not copied: most requests only refresh one binding of several),
+// or one this request writes.
 struct Slot {
-  Binding binding;
+  const Binding* current = nullptr;  // when !touched
+  Binding fresh;                     // when touched
   bool touched = false;  // written by this request (so its old Call-ID/CSeq no longer count)
+
+  const Binding& binding() const { return touched ? fresh : *current; }
 };
 
 // RFC 3261 §10.3 step 7 matches contacts by §19.1.4 URI equivalence.
@@ -33,13 +39,13 @@ bool sameContact(const std::string& a, const std::string& b) {
 std::optional<size_t> findSlot(const std::vector<Slot>& work, const ContactSpec& c) {
   if (!c.instance.empty()) {
     for (size_t i = 0; i < work.size(); ++i) {
-      if (proxy::iequals(work[i].binding.instance, c.instance)) {
+      if (proxy::iequals(work[i].binding().instance, c.instance)) {
         return i;
       }
     }
   }
   for (size_t i = 0; i < work.size(); ++i) {
-    if (sameContact(work[i].binding.contact, c.uri)) {
+    if (sameContact(work[i].binding().contact, c.uri)) {
       return i;
     }
   }
@@ -70,15 +76,16 @@ Binding makeBinding(const RegisterRequest& req, const ContactSpec& c, const Plan
 BindingPlan diff(const std::vector<const Binding*>& current, std::vector<Slot>&& work) {
   BindingPlan plan;
   for (const Binding* old : current) {
-    const bool kept = std::any_of(work.begin(), work.end(),
-                                  [&](const Slot& s) { return s.binding.contact == old->contact; });
+    const bool kept = std::any_of(work.begin(), work.end(), [&](const Slot& s) {
+      return s.binding().contact == old->contact;
+    });
     if (!kept) {
       plan.removals.push_back(old->contact);
     }
   }
   for (Slot& s : work) {
     if (s.touched) {
-      plan.puts.push_back(std::move(s.binding));
+      plan.puts.push_back(std::move(s.fresh));
     }
   }
   return plan;
@@ -107,13 +114,14 @@ proxy::Result<BindingPlan> planBindings(const RegisterRequest& req,
     return planWildcard(req, current);
   }
   std::vector<Slot> work;
+  work.reserve(current.size() + req.contacts.size());
   for (const Binding* b : current) {
-    work.push_back(Slot{*b, false});
+    work.push_back(Slot{b, {}, false});
   }
   size_t added = 0;
   for (const ContactSpec& c : req.contacts) {
     auto index = findSlot(work, c);
-    if (index && !work[*index].touched && outOfOrder(work[*index].binding, req)) {
+    if (index && !work[*index].touched && outOfOrder(*work[*index].current, req)) {
       return makeError(500, "Out of order");
     }
     if (c.expires == 0) {
@@ -123,15 +131,15 @@ proxy::Result<BindingPlan> planBindings(const RegisterRequest& req,
       continue;
     }
     if (index) {
-      work[*index] = Slot{makeBinding(req, c, ctx), true};
+      work[*index] = Slot{nullptr, makeBinding(req, c, ctx), true};
     } else {
-      work.push_back(Slot{makeBinding(req, c, ctx), true});
+      work.push_back(Slot{nullptr, makeBinding(req, c, ctx), true});
       index = work.size() - 1;
       ++added;
     }
     // An instance that moved onto another binding's URI supersedes that binding.
     for (size_t j = work.size(); j-- > 0;) {
-      if (j != *index && sameContact(work[j].binding.contact, c.uri)) {
+      if (j != *index && sameContact(work[j].binding().contact, c.uri)) {
         work.erase(work.begin() + static_cast<std::ptrdiff_t>(j));
         *index -= j < *index ? 1 : 0;
       }

@@ -13,10 +13,11 @@ LocationService::LocationService(const proxy::Clock& clock, storage::Store& stor
 
 std::vector<const Binding*> LocationService::lookup(std::string_view aor) const {
   std::vector<const Binding*> out;
-  auto it = by_aor_.find(std::string(aor));
+  auto it = by_aor_.find(aor);
   if (it == by_aor_.end()) {
     return out;
   }
+  out.reserve(it->second.size());
   // Filtering here (not only in the sweep) keeps expiry exact between sweeps.
   const int64_t now = clock_.unixSeconds();
   for (const Binding& b : it->second) {
@@ -36,34 +37,42 @@ std::vector<const Binding*> LocationService::lookup(std::string_view aor) const 
 void LocationService::removeContact(std::vector<Binding>& list, std::string_view contact) {
   for (auto it = list.begin(); it != list.end(); ++it) {
     if (it->contact == contact) {
-      by_expiry_.erase(ExpiryKey{it->expires_at, it->aor, it->seq});
+      by_expiry_.erase(ExpiryKey{it->expires_at, it->seq, {}});
       list.erase(it);
       return;
     }
   }
 }
 
-void LocationService::insert(std::vector<Binding>& list, Binding&& b) {
+void LocationService::insert(AorEntry& entry, Binding&& b) {
+  std::vector<Binding>& list = entry.second;
   removeContact(list, b.contact);  // the store keys bindings by (aor, contact)
   b.seq = next_seq_++;
-  by_expiry_.insert(ExpiryKey{b.expires_at, b.aor, b.seq});
+  by_expiry_.insert(ExpiryKey{b.expires_at, b.seq, entry.first});
   list.push_back(std::move(b));
 }
 
 void LocationService::apply(std::string_view aor, const std::vector<std::string>& removals,
                             std::vector<Binding> puts) {
-  const std::string key(aor);  // a copy: `aor` may point into a binding we remove
-  auto& list = by_aor_[key];
+  // Only the map's own key is used below: `aor` may point into a binding we remove.
+  auto it = by_aor_.find(aor);
+  if (it == by_aor_.end()) {
+    it = by_aor_.try_emplace(std::string(aor)).first;
+  }
+  AorEntry& entry = *it;
   for (const std::string& contact : removals) {
-    removeContact(list, contact);
+    removeContact(entry.second, contact);
   }
   for (Binding& b : puts) {
-    b.aor = key;
-    insert(list, std::move(b));
+    b.aor = entry.first;
+    insert(entry, std::move(b));
   }
-  if (list.empty()) {
-    by_aor_.erase(key);
+  if (!entry.second.empty()) {
+    notify(entry.first);
+    return;
   }
+  const std::string key = entry.first;  // outlives the entry, for notify()
+  by_aor_.erase(it);
   notify(key);
 }
 
@@ -73,24 +82,24 @@ void LocationService::load(const storage::BindingRecord& record) {
   }
   Binding b = Binding::fromRecord(record);
   b.aor = proxy::toLower(b.aor);  // the key every lookup uses
-  insert(by_aor_[b.aor], std::move(b));
+  insert(*by_aor_.try_emplace(b.aor).first, std::move(b));
 }
 
 size_t LocationService::expire(int64_t now) {
   std::vector<std::string> changed;
   size_t dropped = 0;
-  while (!by_expiry_.empty() && std::get<0>(*by_expiry_.begin()) <= now) {
-    auto [expires_at, aor, seq] = *by_expiry_.begin();
+  while (!by_expiry_.empty() && by_expiry_.begin()->expires_at <= now) {
+    const ExpiryKey key = *by_expiry_.begin();
     by_expiry_.erase(by_expiry_.begin());
-    auto it = by_aor_.find(aor);
+    if (changed.empty() || changed.back() != key.aor) {
+      changed.emplace_back(key.aor);  // copied now: erasing the entry below ends key.aor
+    }
+    auto it = by_aor_.find(key.aor);
     if (it != by_aor_.end()) {
-      std::erase_if(it->second, [seq = seq](const Binding& b) { return b.seq == seq; });
+      std::erase_if(it->second, [&](const Binding& b) { return b.seq == key.seq; });
       if (it->second.empty()) {
         by_aor_.erase(it);
       }
-    }
-    if (changed.empty() || changed.back() != aor) {
-      changed.push_back(aor);
     }
     ++dropped;
   }

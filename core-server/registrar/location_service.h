@@ -13,7 +13,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -55,16 +54,33 @@ class LocationService {
   std::function<void(std::string_view aor)> on_change;
 
  private:
-  using ExpiryKey = std::tuple<int64_t, std::string, uint64_t>;  // expires_at, aor, seq
+  // Lookups by string_view, so finding an AOR copies no key.
+  struct AorHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view aor) const { return std::hash<std::string_view>{}(aor); }
+  };
+  using AorMap = std::unordered_map<std::string, std::vector<Binding>, AorHash, std::equal_to<>>;
+  using AorEntry = AorMap::value_type;
+
+  // One per binding. `aor` views the key of the binding's by_aor_ entry, which
+  // outlives it: an entry is erased only once its last binding is gone.
+  struct ExpiryKey {
+    int64_t expires_at = 0;
+    uint64_t seq = 0;  // unique per binding
+    std::string_view aor;
+    bool operator<(const ExpiryKey& o) const {
+      return expires_at != o.expires_at ? expires_at < o.expires_at : seq < o.seq;
+    }
+  };
 
   void removeContact(std::vector<Binding>& list, std::string_view contact);
-  void insert(std::vector<Binding>& list, Binding&& b);
+  void insert(AorEntry& entry, Binding&& b);
   void notify(std::string_view aor);
 
   const proxy::Clock& clock_;
   storage::Store& store_;
-  std::unordered_map<std::string, std::vector<Binding>> by_aor_;
-  std::set<ExpiryKey> by_expiry_;  // one entry per binding, soonest first
+  AorMap by_aor_;
+  std::set<ExpiryKey> by_expiry_;  // soonest first
   uint64_t next_seq_ = 1;
 };
 

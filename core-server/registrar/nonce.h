@@ -9,6 +9,8 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,7 +25,14 @@ class NonceKey {
   using Bytes = std::array<uint8_t, kKeySize>;
 
   static NonceKey generate();  // from the CSPRNG (random64)
-  explicit NonceKey(const Bytes& key) : key_(key) {}
+  explicit NonceKey(const Bytes& key);
+  // A copy prepares its own MAC state, so copies never share OpenSSL objects
+  // (each shard uses its copy on its own thread).
+  NonceKey(const NonceKey& other);
+  NonceKey& operator=(const NonceKey& other);
+  NonceKey(NonceKey&&) noexcept;
+  NonceKey& operator=(NonceKey&&) noexcept;
+  ~NonceKey();
 
   // A new nonce issued at `now` (unix seconds) for `realm`.
   std::string issue(int64_t now, std::string_view realm) const;
@@ -42,9 +51,13 @@ class NonceKey {
   static constexpr size_t kNonceLength = 64;  // 16 + 16 + 32 hex digits
 
  private:
-  std::string mac(std::string_view data) const;  // hex of the first 16 MAC bytes
+  class Mac;
+  static constexpr size_t kMacHexLength = 32;  // hex of the first 16 MAC bytes
+  // Writes the MAC hex of the concatenated `parts` to out[0..kMacHexLength).
+  void macHex(std::initializer_list<std::string_view> parts, char* out) const;
 
   Bytes key_;
+  std::unique_ptr<const Mac> mac_;  // HMAC-SHA256 keyed with key_, set up once
 };
 
 }  // namespace core::registrar

@@ -2,6 +2,8 @@
 #include "core-server/registrar/nonce.h"
 
 #include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "core-server/registrar/nonce_count_table.h"
 
@@ -36,6 +38,29 @@ TEST_CASE("nonces are unique, and forged or foreign ones are recognised") {
   CHECK(key.check("", "example.test", kNow, 300) == NonceState::Forged);
   CHECK(key.check("deadbeef", "example.test", kNow, 300) == NonceState::Forged);
   CHECK(key.check(std::string(64, 'Z'), "example.test", kNow, 300) == NonceState::Forged);
+}
+
+TEST_CASE("the nonce MAC is HMAC-SHA256 of the body and realm") {
+  NonceKey::Bytes bytes{};
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<uint8_t>(i * 7 + 1);
+  }
+  const NonceKey key(bytes);
+  const NonceKey copy = key;
+  const std::string nonce = copy.issue(kNow, "example.test");
+  const std::string data = nonce.substr(0, 32) + "|example.test";
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), bytes.data(), static_cast<int>(bytes.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+  std::string hex;
+  for (size_t i = 0; i < 16; ++i) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex += kHex[mac[i] >> 4];
+    hex += kHex[mac[i] & 0xf];
+  }
+  CHECK(nonce.substr(32) == hex);
+  CHECK(key.check(nonce, "example.test", kNow, 300) == NonceState::Fresh);
 }
 
 TEST_CASE("the opaque value is stable per key and realm") {

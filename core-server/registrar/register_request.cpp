@@ -57,6 +57,15 @@ bool isTokenChar(char c) {
   return std::string_view("-.!%*_+`'~:[]").find(c) != std::string_view::npos;
 }
 
+// `host` lowercased; copied into `storage` only when it has an uppercase letter.
+std::string_view lowerHost(std::string_view host, std::string& storage) {
+  if (std::none_of(host.begin(), host.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return host;
+  }
+  storage = proxy::toLower(host);
+  return storage;
+}
+
 std::string_view unquote(std::string_view s) {
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
     return s.substr(1, s.size() - 2);
@@ -149,7 +158,8 @@ proxy::Result<std::string> registerAor(const sip::SipMessage& req,
   if (!ruri->isSip()) {
     return makeError(416, "Unsupported URI Scheme");
   }
-  if (!is_local || !is_local(proxy::toLower(ruri->host()))) {
+  std::string lowered;
+  if (!is_local || !is_local(lowerHost(ruri->host(), lowered))) {
     return makeError(404, "Not Found");  // RFC 3261 §10.3 step 1: not a domain of ours
   }
   auto to = req.to();
@@ -159,10 +169,14 @@ proxy::Result<std::string> registerAor(const sip::SipMessage& req,
   if (!to->uri().isSip()) {
     return makeError(400, "To must be a SIP URI");  // RFC 4475 §3.3.4 (unksm2)
   }
-  if (!is_local(proxy::toLower(to->uri().host()))) {
+  if (!is_local(lowerHost(to->uri().host(), lowered))) {
     return makeError(404, "Not Found");  // RFC 3261 §10.3 step 5
   }
-  return proxy::toLower(to->uri().aor());
+  std::string aor = to->uri().aor();
+  for (char& c : aor) {  // in place: toLower() would copy it once more
+    c = proxy::asciiLower(c);
+  }
+  return aor;
 }
 
 proxy::Result<RegisterRequest> parseRegister(const sip::SipMessage& req, std::string aor,
@@ -184,6 +198,7 @@ proxy::Result<RegisterRequest> parseRegister(const sip::SipMessage& req, std::st
     }
   }
   const auto values = req.headers(sip::HeaderName::Contact);
+  out.contacts.reserve(values.size());
   for (std::string_view value : values) {
     auto contact = sip::NameAddr::parse(value);
     if (!contact) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core-server/registrar/register_response.h"
 
-#include <time.h>
-
-#include <cstdio>
+#include <algorithm>
+#include <charconv>
+#include <chrono>
 
 #include "core-server/registrar/register_request.h"
 #include "proxy/base/random.h"
@@ -14,39 +14,84 @@ namespace {
 namespace sip = proxy::sip;
 
 constexpr size_t kToTagLength = 10;
+constexpr size_t kHttpDateLength = 29;  // "Sun, 06 Nov 1994 08:49:37 GMT"
 
 std::string newTag() { return proxy::randomToken(kToTagLength); }
+
+void appendDecimal(std::string& out, uint64_t v) {
+  char buf[20];
+  const auto end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+  out.append(buf, end);
+}
+
+// Writes `v` as exactly `width` decimal digits ending just before `end`.
+void putDigits(char* end, unsigned v, int width) {
+  for (int i = 1; i <= width; ++i, v /= 10) {
+    end[-i] = static_cast<char>('0' + v % 10);
+  }
+}
+
+// The rfc1123-date of `unix_s` into `out` (kHttpDateLength chars). Calendar
+// arithmetic instead of gmtime_r + snprintf: a 200 OK carries one, and the
+// printf machinery cost more than the rest of the response. Fixed English
+// names: the wire format must not follow the process locale.
+std::string_view formatHttpDate(int64_t unix_s, char (&out)[kHttpDateLength + 1]) {
+  using namespace std::chrono;
+  static constexpr char kDays[] = "SunMonTueWedThuFriSat";
+  static constexpr char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const sys_seconds t{seconds{unix_s}};
+  const sys_days day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss<seconds> hms{t - day};
+  const unsigned wday = weekday{day}.c_encoding();
+  const unsigned month = static_cast<unsigned>(ymd.month()) - 1;
+  // rfc1123-date has a 4DIGIT year; the clock will not reach 10000.
+  const unsigned year = static_cast<unsigned>(static_cast<int>(ymd.year())) % 10000;
+
+  char* p = std::copy_n(kDays + 3 * wday, 3, out);
+  p = std::copy_n(", DD ", 5, p);
+  putDigits(p - 1, static_cast<unsigned>(ymd.day()), 2);
+  p = std::copy_n(kMonths + 3 * month, 3, p);
+  p = std::copy_n(" YYYY HH:MM:SS GMT", 18, p);
+  putDigits(p - 13, year, 4);
+  putDigits(p - 10, static_cast<unsigned>(hms.hours().count()), 2);
+  putDigits(p - 7, static_cast<unsigned>(hms.minutes().count()), 2);
+  putDigits(p - 4, static_cast<unsigned>(hms.seconds().count()), 2);
+  *p = '\0';
+  return {out, kHttpDateLength};
+}
+
+// Appends renderContact(binding, now) to `out`.
+void appendContact(std::string& out, const Binding& binding, int64_t now) {
+  out += '<';
+  out += binding.contact;
+  out += '>';
+  if (!binding.params.empty()) {
+    out += ';';
+    out += binding.params;
+  }
+  if (!binding.instance.empty()) {
+    out += ';';
+    out += renderParam("+sip.instance", binding.instance, true, /*quoted=*/true);
+  }
+  if (binding.q1000 != 1000) {
+    out += ";q=";
+    out += formatQ(binding.q1000);
+  }
+  out += ";expires=";
+  appendDecimal(out, static_cast<uint64_t>(binding.expires_at > now ? binding.expires_at - now : 0));
+}
 
 }  // namespace
 
 std::string httpDate(int64_t unix_s) {
-  // Fixed English names: the wire format must not follow the process locale.
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const time_t t = static_cast<time_t>(unix_s);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
-                tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec);
-  return buf;
+  char buf[kHttpDateLength + 1];
+  return std::string(formatHttpDate(unix_s, buf));
 }
 
 std::string renderContact(const Binding& binding, int64_t now) {
-  std::string out = "<" + binding.contact + ">";
-  if (!binding.params.empty()) {
-    out += ";" + binding.params;
-  }
-  if (!binding.instance.empty()) {
-    out += ";" + renderParam("+sip.instance", binding.instance, true, /*quoted=*/true);
-  }
-  if (binding.q1000 != 1000) {
-    out += ";q=" + formatQ(binding.q1000);
-  }
-  const int64_t left = binding.expires_at > now ? binding.expires_at - now : 0;
-  out += ";expires=" + std::to_string(left);
+  std::string out;
+  appendContact(out, binding, now);
   return out;
 }
 
@@ -54,13 +99,20 @@ std::string buildRegisterOk(const sip::SipMessage& req, const std::vector<const 
                             std::optional<uint32_t> granted, int64_t now) {
   sip::ResponseBuilder builder(req, 200, "OK");
   builder.toTag(newTag());
+  std::string value;  // reused for every header value: one allocation, not one per Contact
+  value.reserve(128);
   for (const Binding* b : bindings) {
-    builder.header("Contact", renderContact(*b, now));
+    value.clear();
+    appendContact(value, *b, now);
+    builder.header("Contact", value);
   }
   if (granted) {
-    builder.header("Expires", std::to_string(*granted));
+    value.clear();
+    appendDecimal(value, *granted);
+    builder.header("Expires", value);
   }
-  builder.header("Date", httpDate(now));
+  char date[kHttpDateLength + 1];
+  builder.header("Date", formatHttpDate(now, date));
   return builder.build();
 }
 

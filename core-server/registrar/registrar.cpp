@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core-server/registrar/registrar.h"
 
+#include <algorithm>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -34,8 +35,14 @@ const RegistrarCounters& stats() {
 struct Registrar::Commit {
   Pending pending;
   BindingPlan plan;
-  std::vector<bool> removal_ok, put_ok;
   size_t outstanding = 0;
+  // Writes that did not commit (rare, so nothing is allocated for the others),
+  // numbered across the removals, then the puts.
+  std::vector<size_t> failed;
+
+  bool committed(size_t write) const {
+    return std::find(failed.begin(), failed.end(), write) == failed.end();
+  }
 };
 
 Registrar::Registrar(RegistrarOptions options, LocationService& location, Authenticator& auth,
@@ -115,35 +122,39 @@ void Registrar::handleRegister(sip::SipMessage&& req, const proxy::transport::Fl
   }
 }
 
+// The common case, an AOR with nothing in progress, starts at once and touches
+// no queue; otherwise the request waits behind the AOR's earlier ones.
 void Registrar::enqueue(Pending&& pending) {
-  const std::string aor = pending.parsed.aor;
-  queues_[aor].waiting.push_back(std::move(pending));
-  pump(aor);
+  auto it = queues_.find(pending.parsed.aor);
+  if (it == queues_.end()) {
+    start(std::move(pending));
+    return;
+  }
+  it->second.waiting.push_back(std::move(pending));
+  pump(it->first);
 }
 
 // Runs the AOR's waiting requests in order until one waits for the store. A
 // reply that re-enters (or a store that completes at once) finds `pumping` set
 // and leaves the loop below to carry on.
-void Registrar::pump(const std::string& aor_ref) {
-  const std::string aor = aor_ref;  // the caller's string may die with its request
+void Registrar::pump(std::string_view aor) {
   auto it = queues_.find(aor);
   if (it == queues_.end() || it->second.pumping) {
     return;
   }
-  it->second.pumping = true;
-  for (;;) {
-    AorQueue& q = queues_.find(aor)->second;  // references survive rehashing
-    if (q.in_flight || q.waiting.empty()) {
-      break;
-    }
+  // Nodes stay put when the map rehashes, and nested calls never erase this
+  // one while `pumping` is set, so the key and the queue stay valid here.
+  const std::string& key = it->first;
+  AorQueue& q = it->second;
+  q.pumping = true;
+  while (!q.in_flight && !q.waiting.empty()) {
     Pending next = std::move(q.waiting.front());
     q.waiting.pop_front();
     start(std::move(next));
   }
-  it = queues_.find(aor);
-  it->second.pumping = false;
-  if (!it->second.in_flight && it->second.waiting.empty()) {
-    queues_.erase(it);
+  q.pumping = false;
+  if (!q.in_flight && q.waiting.empty()) {
+    queues_.erase(queues_.find(key));  // `it` may have been invalidated by a rehash
   }
 }
 
@@ -168,59 +179,70 @@ void Registrar::start(Pending&& p) {
 }
 
 void Registrar::persist(Pending&& pending, BindingPlan&& plan) {
-  auto commit = std::make_shared<Commit>(Commit{std::move(pending), std::move(plan), {}, {}, 0});
+  auto commit = std::make_shared<Commit>(Commit{std::move(pending), std::move(plan), 0, {}});
   const auto& removals = commit->plan.removals;
   const auto& puts = commit->plan.puts;
-  commit->removal_ok.assign(removals.size(), false);
-  commit->put_ok.assign(puts.size(), false);
   commit->outstanding = removals.size() + puts.size();
   const std::string& aor = commit->pending.parsed.aor;
-  queues_[aor].in_flight = true;
+  queues_.try_emplace(aor).first->second.in_flight = true;
 
   std::weak_ptr<bool> alive = alive_;
-  auto done = [this, alive, commit](std::vector<bool> Commit::*flags, size_t i) {
-    return [this, alive, commit, flags, i](bool ok) {
+  auto done = [this, alive, commit](size_t i) {
+    return [this, alive, commit, i](bool ok) {
       if (alive.expired()) {
         return;  // the registrar is gone (shutdown)
       }
-      ((*commit).*flags)[i] = ok;
+      if (!ok) {
+        commit->failed.push_back(i);
+      }
       if (--commit->outstanding == 0) {
         finish(*commit);
       }
     };
   };
+  // A store that completes at once may finish the commit inside this loop:
+  // nothing below may touch the queue entry.
   for (size_t i = 0; i < removals.size(); ++i) {
-    store_.deleteBinding(aor, removals[i], poster_, done(&Commit::removal_ok, i));
+    store_.deleteBinding(aor, removals[i], poster_, done(i));
   }
   for (size_t i = 0; i < puts.size(); ++i) {
-    store_.saveBinding(puts[i].toRecord(), poster_, done(&Commit::put_ok, i));
+    store_.saveBinding(puts[i].toRecord(), poster_, done(removals.size() + i));
   }
 }
 
-// Every write of `commit` has completed. Memory takes exactly the writes that
-// committed, so it always mirrors the store; any failure answers 500 (§10.3:
-// "the request MUST fail with a 500").
-void Registrar::finish(Commit& commit) {
-  Pending& p = commit.pending;
-  const std::string aor = p.parsed.aor;
+// Memory takes exactly the writes of `commit` that committed, so it always
+// mirrors the store. Returns whether all of them did.
+bool Registrar::applyCommitted(Commit& commit) {
+  BindingPlan& plan = commit.plan;
+  const std::string& aor = commit.pending.parsed.aor;
+  if (commit.failed.empty()) {
+    location_.apply(aor, plan.removals, std::move(plan.puts));  // the plan is spent: no copies
+    return true;
+  }
   std::vector<std::string> removals;
   std::vector<Binding> puts;
-  bool all_ok = true;
-  for (size_t i = 0; i < commit.plan.removals.size(); ++i) {
-    if (commit.removal_ok[i]) {
-      removals.push_back(commit.plan.removals[i]);
+  for (size_t i = 0; i < plan.removals.size(); ++i) {
+    if (commit.committed(i)) {
+      removals.push_back(std::move(plan.removals[i]));
     }
-    all_ok = all_ok && commit.removal_ok[i];
   }
-  for (size_t i = 0; i < commit.plan.puts.size(); ++i) {
-    if (commit.put_ok[i]) {
-      puts.push_back(commit.plan.puts[i]);
+  for (size_t i = 0; i < plan.puts.size(); ++i) {
+    if (commit.committed(plan.removals.size() + i)) {
+      puts.push_back(std::move(plan.puts[i]));
     }
-    all_ok = all_ok && commit.put_ok[i];
   }
   if (!removals.empty() || !puts.empty()) {
     location_.apply(aor, removals, std::move(puts));
   }
+  return false;
+}
+
+// Every write of `commit` has completed; any failure answers 500 (§10.3: "the
+// request MUST fail with a 500").
+void Registrar::finish(Commit& commit) {
+  Pending& p = commit.pending;
+  const std::string& aor = p.parsed.aor;  // the completion running this holds `commit`
+  const bool all_ok = applyCommitted(commit);
   const int64_t now = clock_.unixSeconds();
   if (all_ok) {
     stats().ok.add();
@@ -232,8 +254,10 @@ void Registrar::finish(Commit& commit) {
     LOG_WARN("registrar: store write failed for %s", aor.c_str());
     p.reply(buildRegisterError(p.req, proxy::Error{500, "Server Internal Error"}, 0));
   }
-  queues_[aor].in_flight = false;
-  pump(aor);
+  if (auto it = queues_.find(aor); it != queues_.end()) {
+    it->second.in_flight = false;
+    pump(aor);
+  }
 }
 
 }  // namespace core::registrar

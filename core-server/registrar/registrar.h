@@ -10,8 +10,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,18 +72,27 @@ class Registrar {
   };
   struct Commit;
   struct AorQueue {
-    std::deque<Pending> waiting;
+    // std::list: nothing to allocate while empty (std::deque allocates on
+    // construction), and an AOR almost never has a request waiting.
+    std::list<Pending> waiting;
     bool in_flight = false;  // a request's store writes have not all completed
     bool pumping = false;    // pump() is on the stack for this AOR
   };
+  // Lookups by string_view, so finding an AOR's queue copies no key.
+  struct AorHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view aor) const { return std::hash<std::string_view>{}(aor); }
+  };
+  using AorQueues = std::unordered_map<std::string, AorQueue, AorHash, std::equal_to<>>;
 
   std::optional<RegisterRequest> admit(const proxy::sip::SipMessage& req,
                                        const proxy::transport::Flow& flow, const Reply& reply);
   void enqueue(Pending&& pending);
-  void pump(const std::string& aor);
+  void pump(std::string_view aor);
   void start(Pending&& pending);
   void persist(Pending&& pending, BindingPlan&& plan);
   void finish(Commit& commit);
+  bool applyCommitted(Commit& commit);
   ExpiryLimits limits() const;
 
   RegistrarOptions options_;
@@ -92,7 +101,7 @@ class Registrar {
   storage::Store& store_;
   storage::Poster poster_;
   const proxy::Clock& clock_;
-  std::unordered_map<std::string, AorQueue> queues_;  // only AORs with work in progress
+  AorQueues queues_;  // only AORs with work in progress
   // Store completions hold a weak_ptr to this, so late ones after destruction are dropped.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

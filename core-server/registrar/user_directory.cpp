@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core-server/registrar/user_directory.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "proxy/base/strings.h"
@@ -14,6 +15,8 @@ std::shared_ptr<const UserTable> UserTable::build(const std::vector<storage::Use
     for (const storage::UserRecord& user : *list) {
       storage::UserRecord copy = user;
       copy.aor = proxy::toLower(user.aor);
+      copy.ha1_md5 = proxy::toLower(user.ha1_md5);
+      copy.ha1_sha256 = proxy::toLower(user.ha1_sha256);
       std::string key = copy.aor;
       table->users_.insert_or_assign(std::move(key), std::move(copy));
     }
@@ -22,7 +25,7 @@ std::shared_ptr<const UserTable> UserTable::build(const std::vector<storage::Use
 }
 
 const storage::UserRecord* UserTable::find(std::string_view aor) const {
-  auto it = users_.find(std::string(aor));
+  auto it = users_.find(aor);
   return it == users_.end() ? nullptr : &it->second;
 }
 
@@ -36,13 +39,20 @@ const storage::UserRecord* UserDirectory::lookup(std::string_view username, std:
     return nullptr;
   }
   const storage::UserRecord* user = nullptr;
+  std::string key = proxy::toLower(username);
   if (username.find('@') != std::string_view::npos) {
-    user = table_->find(proxy::toLower(username));
+    user = table_->find(key);
   } else {
-    const std::string name = proxy::toLower(username);
+    const size_t name_length = key.size();
+    key.reserve(name_length + 1 + std::max(domain.size(), realm.size()));
     for (std::string_view host : {domain, realm}) {
       if (!host.empty()) {
-        user = table_->find(name + "@" + proxy::toLower(host));
+        key.resize(name_length);  // "user@host", built in place
+        key += '@';
+        for (char c : host) {
+          key += proxy::asciiLower(c);
+        }
+        user = table_->find(key);
       }
       if (user != nullptr) {
         break;

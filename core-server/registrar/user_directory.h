@@ -19,8 +19,9 @@ namespace core::registrar {
 
 class UserTable {
  public:
-  // Keys are the lowercased AORs. A static user replaces a stored user with the
-  // same AOR: the config file is the operator's last word.
+  // Keys are the lowercased AORs; the HA1s are lowercased too (the digest hashes
+  // them as text). A static user replaces a stored user with the same AOR: the
+  // config file is the operator's last word.
   static std::shared_ptr<const UserTable> build(const std::vector<storage::UserRecord>& stored,
                                                 const std::vector<storage::UserRecord>& statics);
 
@@ -28,7 +29,12 @@ class UserTable {
   size_t size() const { return users_.size(); }
 
  private:
-  std::unordered_map<std::string, storage::UserRecord> users_;
+  // Lookups by string_view, so finding a user copies no key.
+  struct AorHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view aor) const { return std::hash<std::string_view>{}(aor); }
+  };
+  std::unordered_map<std::string, storage::UserRecord, AorHash, std::equal_to<>> users_;
 };
 
 class UserDirectory {

@@ -6,6 +6,22 @@
 #include <thread>
 
 namespace core::storage {
+namespace {
+
+// SQLite's memory statistics take a global mutex around every allocation, and this
+// build of SQLite (Debian's: no lookaside) allocates several times per row written.
+// Nothing here reads the statistics or sets a soft heap limit, so turn them off. It
+// must happen before SQLite initialises; if something else initialised it first, the
+// call fails harmlessly and the statistics stay on.
+void configureSqliteOnce() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
+}
+
+}  // namespace
 
 Statement& Statement::bindText(int index, std::string_view value) {
   const char* bytes = value.data() != nullptr ? value.data() : "";  // NULL data would bind NULL
@@ -57,6 +73,7 @@ proxy::Result<std::unique_ptr<Connection>> Connection::open(const std::string& p
       return proxy::makeError(500, "cannot create " + parent.string() + ": " + ec.message());
     }
   }
+  configureSqliteOnce();
   sqlite3* raw = nullptr;
   // NOMUTEX: each connection is confined to one thread at a time by its owner.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -105,6 +122,11 @@ Connection::~Connection() {
 
 bool Connection::exec(const char* sql) {
   return sqlite3_exec(raw_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+bool Connection::run(std::string_view sql) {
+  Statement* statement = prepare(sql);
+  return statement != nullptr && statement->run();
 }
 
 Statement* Connection::prepare(std::string_view sql) {

@@ -69,6 +69,7 @@ class Connection {
  public:
   // Opens (creating the file and its parent directories) and applies the per-connection
   // pragmas: busy_timeout, synchronous, foreign_keys, cache_size. WAL is set by the migrator.
+  // The first open in the process also turns off SQLite's memory statistics (see .cpp).
   static proxy::Result<std::unique_ptr<Connection>> open(const std::string& path,
                                                          const ConnectionOptions& options);
   ~Connection();
@@ -78,6 +79,9 @@ class Connection {
   // Runs one or more statements without results; false (and the reason in
   // lastError()) on failure.
   bool exec(const char* sql);
+  // Runs one statement without results through the statement cache: for statements
+  // run again and again (BEGIN, COMMIT), which exec() would parse anew each time.
+  bool run(std::string_view sql);
   // The cached prepared statement for `sql`, or nullptr (see lastError()).
   Statement* prepare(std::string_view sql);
   // The first column of the first row of `sql` (e.g. a PRAGMA); an Error when there is none.

@@ -20,24 +20,34 @@ constexpr std::string_view kDeleteUser = "DELETE FROM users WHERE aor = ?1";
 constexpr std::string_view kSelectBindings =
     "SELECT aor, contact, instance, flow, call_id, cseq, expires_at, q1000, user_agent, params "
     "FROM bindings ORDER BY aor, contact";
+// An upsert, not INSERT OR REPLACE: REPLACE deletes the old row from the table and both
+// indexes and inserts it anew, while a refresh only changes columns outside the key, so
+// the upsert rewrites the row in place and leaves the (aor, contact) index alone.
 constexpr std::string_view kSaveBinding =
-    "INSERT OR REPLACE INTO bindings(aor, contact, instance, flow, call_id, cseq, expires_at, "
-    "q1000, user_agent, params) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "INSERT INTO bindings(aor, contact, instance, flow, call_id, cseq, expires_at, q1000, "
+    "user_agent, params) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+    "ON CONFLICT(aor, contact) DO UPDATE SET instance = excluded.instance, "
+    "flow = excluded.flow, call_id = excluded.call_id, cseq = excluded.cseq, "
+    "expires_at = excluded.expires_at, q1000 = excluded.q1000, "
+    "user_agent = excluded.user_agent, params = excluded.params";
 constexpr std::string_view kDeleteBinding = "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2";
 constexpr std::string_view kDeleteExpired = "DELETE FROM bindings WHERE expires_at <= ?1";
 
 // Marks the users as unknown after a failed load, so the next poll asks for a reload.
 constexpr int64_t kUsersUnknown = -1;
 
-// Runs one cached write statement; `bind` fills its parameters.
+// Runs one write statement; `bind` fills its parameters.
+template <typename Bind>
+bool runWrite(Statement& statement, Bind bind) {
+  bind(statement);
+  return statement.run();
+}
+
+// The same, looking the statement up in the connection's cache.
 template <typename Bind>
 bool runWrite(Connection& db, std::string_view sql, Bind bind) {
   Statement* statement = db.prepare(sql);
-  if (statement == nullptr) {
-    return false;
-  }
-  bind(*statement);
-  return statement->run();
+  return statement != nullptr && runWrite(*statement, bind);
 }
 
 }  // namespace
@@ -60,6 +70,12 @@ proxy::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOption
   if (!write) {
     return fail(write.error());
   }
+  const BindingStatements bindings{(*write)->prepare(kSaveBinding),
+                                   (*write)->prepare(kDeleteBinding),
+                                   (*write)->prepare(kDeleteExpired)};
+  if (bindings.save == nullptr || bindings.remove == nullptr || bindings.expire == nullptr) {
+    return fail(proxy::makeError(500, "cannot prepare the binding writes: " + (*write)->lastError()));
+  }
   auto poll = Connection::open(options.path, connection_options);
   if (!poll) {
     return fail(poll.error());
@@ -70,15 +86,17 @@ proxy::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOption
   }
   auto writer = std::make_unique<StorageThread>(
       std::move(*write), StorageThread::Options{options.max_batch, options.max_delay_us});
-  return std::unique_ptr<SqliteStore>(
-      new SqliteStore(std::move(*sync), std::move(*poll), std::move(writer), *version));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*sync), std::move(*poll),
+                                                      std::move(writer), bindings, *version));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> sync, std::unique_ptr<Connection> poll,
-                         std::unique_ptr<StorageThread> writer, int64_t users_version)
+                         std::unique_ptr<StorageThread> writer, BindingStatements bindings,
+                         int64_t users_version)
     : sync_(std::move(sync)),
       poll_(std::move(poll)),
       seen_users_version_(users_version),
+      bindings_(bindings),
       writer_(std::move(writer)) {}
 
 SqliteStore::~SqliteStore() {
@@ -189,8 +207,8 @@ std::vector<BindingRecord> SqliteStore::loadBindings() {
 }
 
 void SqliteStore::saveBinding(BindingRecord binding, Poster post, std::function<void(bool)> done) {
-  auto write = [b = std::move(binding)](Connection& db) {
-    return runWrite(db, kSaveBinding, [&](Statement& s) {
+  auto write = [statement = bindings_.save, b = std::move(binding)](Connection&) {
+    return runWrite(*statement, [&](Statement& s) {
       s.bindText(1, b.aor).bindText(2, b.contact).bindText(3, b.instance).bindText(4, b.flow);
       s.bindText(5, b.call_id).bindInt(6, b.cseq).bindInt(7, b.expires_at).bindInt(8, b.q1000);
       s.bindText(9, b.user_agent).bindText(10, b.params);
@@ -201,16 +219,16 @@ void SqliteStore::saveBinding(BindingRecord binding, Poster post, std::function<
 
 void SqliteStore::deleteBinding(std::string aor, std::string contact, Poster post,
                                 std::function<void(bool)> done) {
-  auto write = [aor = std::move(aor), contact = std::move(contact)](Connection& db) {
-    return runWrite(db, kDeleteBinding,
-                    [&](Statement& s) { s.bindText(1, aor).bindText(2, contact); });
+  auto write = [statement = bindings_.remove, aor = std::move(aor),
+                contact = std::move(contact)](Connection&) {
+    return runWrite(*statement, [&](Statement& s) { s.bindText(1, aor).bindText(2, contact); });
   };
   writer_->submit(std::move(write), std::move(post), std::move(done));
 }
 
 void SqliteStore::deleteExpiredBindings(int64_t now_unix) {
-  auto write = [now_unix](Connection& db) {
-    return runWrite(db, kDeleteExpired, [&](Statement& s) { s.bindInt(1, now_unix); });
+  auto write = [statement = bindings_.expire, now_unix](Connection&) {
+    return runWrite(*statement, [&](Statement& s) { s.bindInt(1, now_unix); });
   };
   writer_->submit(std::move(write), {}, {});
 }

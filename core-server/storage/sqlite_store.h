@@ -40,8 +40,18 @@ class SqliteStore final : public Store {
   uint64_t writes() const { return writer_->writes(); }
 
  private:
+  // The binding writes, prepared once on the writer's connection and used only on the
+  // storage thread: finding them in the statement cache would hash the long SQL text
+  // on every write. They live as long as the writer's connection, so as writer_.
+  struct BindingStatements {
+    Statement* save;
+    Statement* remove;
+    Statement* expire;
+  };
+
   SqliteStore(std::unique_ptr<Connection> sync, std::unique_ptr<Connection> poll,
-              std::unique_ptr<StorageThread> writer, int64_t users_version);
+              std::unique_ptr<StorageThread> writer, BindingStatements bindings,
+              int64_t users_version);
 
   // Changes users on the sync connection in one transaction, keeping users_version
   // in step when no one else changed users meanwhile. Caller holds sync_mutex_.
@@ -53,6 +63,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> poll_;
   // The users_version this process has seen (by loading, by polling, or by writing).
   std::atomic<int64_t> seen_users_version_;
+  const BindingStatements bindings_;
   std::unique_ptr<StorageThread> writer_;
 };
 

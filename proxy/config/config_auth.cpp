@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The auth and users sections: realm, algorithms, trusted networks, static users.
 #include <algorithm>
+#include <unordered_map>
 
 #include "proxy/base/strings.h"
 #include "proxy/config/config_sections.h"
@@ -176,6 +177,9 @@ void readUsers(const MapReader& root, Config& config) {
   if (!value) {
     return;
   }
+  // AOR -> index in config.users: duplicates are found in O(1), so large user
+  // lists (tens of thousands) load in linear time.
+  std::unordered_map<std::string, size_t> seen;
   for (const Value& item : readList(diag, *value)) {
     const size_t errors = diag.count();
     MapReader map(diag, item, {"aor", "password", "ha1_md5", "ha1_sha256"});
@@ -193,13 +197,11 @@ void readUsers(const MapReader& root, Config& config) {
                "has no HA1 for any algorithm in auth.algorithms, so could never authenticate");
       continue;
     }
-    auto earlier = std::find_if(config.users.begin(), config.users.end(),
-                                [&](const UserConfig& u) { return u.aor == user.aor; });
-    if (earlier != config.users.end()) {
+    auto [earlier, fresh] = seen.emplace(user.aor, config.users.size());
+    if (!fresh) {
       const Value aor = map.getOrEmpty("aor");
-      diag.add(
-          aor.mark, aor.path,
-          "duplicate user (also users[" + std::to_string(earlier - config.users.begin()) + "])");
+      diag.add(aor.mark, aor.path,
+               "duplicate user (also users[" + std::to_string(earlier->second) + "])");
       continue;
     }
     config.users.push_back(std::move(user));

@@ -24,53 +24,50 @@ namespace {
 
 // gen-value = token / host / quoted-string. Host values ("[::1]") hold more than
 // token characters, so an unquoted value runs to the next separator.
-Result<void> parseParamValue(std::string_view s, size_t& i, Param& p) {
+const char* parseParamValue(std::string_view s, size_t& i, Param& p) {
   if (i < s.size() && s[i] == '"') {
     const size_t close = findQuoteEnd(s, i);
     if (close == std::string_view::npos) {
-      return makeError(400, "Unterminated quoted parameter value");
+      return "Unterminated quoted parameter value";
     }
     p.value = s.substr(i + 1, close - i - 1);
     p.quoted = true;
     i = close + 1;
   } else {
-    size_t end = i;
-    while (end < s.size() && !isWs(s[end]) && s[end] != ';' && s[end] != ',' && s[end] != '"') {
-      ++end;
-    }
+    const size_t end = findClass(s, i, kGenValueEnd);
     if (end == i) {
-      return makeError(400, "Empty parameter value");
+      return "Empty parameter value";
     }
     p.value = s.substr(i, end - i);
     i = end;
   }
   p.has_value = true;
-  return {};
+  return nullptr;
 }
 
 }  // namespace
 
-Result<void> parseParams(std::string_view s, size_t i, std::vector<Param>& out) {
+const char* parseParams(std::string_view s, size_t i, ParamList& out) {
   for (;;) {
     i = skipWs(s, i);
     if (i >= s.size()) {
-      return {};
+      return nullptr;
     }
     if (s[i] != ';') {
-      return makeError(400, "Unexpected text before parameter");
+      return "Unexpected text before parameter";
     }
     i = skipWs(s, i + 1);
     const size_t name_end = scanToken(s, i);
     if (name_end == i) {
-      return makeError(400, "Empty or malformed parameter name");  // RFC 4475 badinv01
+      return "Empty or malformed parameter name";  // RFC 4475 badinv01
     }
     Param p;
     p.name = s.substr(i, name_end - i);
     i = skipWs(s, name_end);
     if (i < s.size() && s[i] == '=') {
       i = skipWs(s, i + 1);
-      if (auto r = parseParamValue(s, i, p); !r) {
-        return r;
+      if (const char* error = parseParamValue(s, i, p)) {
+        return error;
       }
     }
     out.push_back(p);
@@ -81,11 +78,17 @@ std::optional<uint16_t> parsePort(std::string_view s) {
   if (s.empty() || s.size() > 5) {
     return std::nullopt;
   }
-  auto value = parseUnsigned<uint32_t>(s);
-  if (!value || *value == 0 || *value > 65535) {
+  uint32_t value = 0;
+  for (char c : s) {
+    if (!isDigit(c)) {
+      return std::nullopt;
+    }
+    value = value * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (value == 0 || value > 65535) {
     return std::nullopt;
   }
-  return static_cast<uint16_t>(*value);
+  return static_cast<uint16_t>(value);
 }
 
 bool isValidHost(std::string_view host) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Header-name table: one constexpr array sorted by name length, bucketed so a
-// lookup compares against the few names of the same length only, eight octets
-// at a time.
+// Header-name table: a constexpr open-addressing hash table over the canonical
+// names, so a lookup hashes once and compares against (nearly always) one
+// name, eight octets at a time.
 #include "proxy/sip/header_name.h"
 
 #include <algorithm>
@@ -111,59 +111,84 @@ constexpr Key makeKey(const Entry& e) {
   return key;
 }
 
-// Keys sorted by length; kBucket[n] .. kBucket[n + 1] holds the names of length n.
-constexpr auto kByLength = [] {
-  auto sorted = kCanonical;
-  std::sort(sorted.begin(), sorted.end(),
-            [](const Entry& a, const Entry& b) { return a.name.size() < b.name.size(); });
+// Open-addressing hash table over the keys: a slot holds an index into kKeys,
+// or kEmpty. The hash reads the length and three octets with their case bit
+// set, so a lookup usually lands on its key, or on an empty slot, at once.
+constexpr std::array<Key, kCanonical.size()> kKeys = [] {
   std::array<Key, kCanonical.size()> keys{};
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    keys[i] = makeKey(sorted[i]);
+  for (size_t i = 0; i < kCanonical.size(); ++i) {
+    keys[i] = makeKey(kCanonical[i]);
   }
   return keys;
 }();
 
-constexpr auto kBucket = [] {
-  std::array<uint8_t, kMaxNameLength + 2> bucket{};
-  size_t i = 0;
-  for (size_t len = 0; len <= kMaxNameLength + 1; ++len) {
-    while (i < kByLength.size() && kByLength[i].length < len) {
-      ++i;
-    }
-    bucket[len] = static_cast<uint8_t>(i);
-  }
-  return bucket;
-}();
+constexpr size_t kSlots = 256;  // a power of two, well over twice the key count
+constexpr uint8_t kEmpty = 0xff;
+static_assert(kKeys.size() < kEmpty && kKeys.size() * 2 < kSlots);
 
-static_assert(kByLength.back().length == kMaxNameLength);
-
-bool chunkEquals(const char* input, const Key& key, size_t offset) {
-  uint64_t in = 0;
-  uint64_t mask = 0;
-  uint64_t lower = 0;
-  std::memcpy(&in, input + offset, 8);
-  std::memcpy(&mask, key.mask + offset, 8);
-  std::memcpy(&lower, key.lower + offset, 8);
-  return (in | mask) == lower;
+// `name` has 2 to kMaxNameLength octets.
+constexpr size_t slotOf(std::string_view name) {
+  const auto octet = [&](size_t i) {
+    return static_cast<size_t>(static_cast<unsigned char>(name[i]) | 0x20);
+  };
+  // Multipliers picked so that only Refer-To and Reply-To share a slot.
+  return (octet(0) * 11 + octet(1) + octet(name.size() - 1) * 7 + name.size() * 3) &
+         (kSlots - 1);
 }
 
-// `name` has key.length octets. Eight at a time, the last chunk overlapping.
+constexpr auto kTable = [] {
+  std::array<uint8_t, kSlots> table{};
+  for (uint8_t& slot : table) {
+    slot = kEmpty;
+  }
+  for (size_t i = 0; i < kCanonical.size(); ++i) {
+    size_t slot = slotOf(kCanonical[i].name);
+    while (table[slot] != kEmpty) {
+      slot = (slot + 1) & (kSlots - 1);
+    }
+    table[slot] = static_cast<uint8_t>(i);
+  }
+  return table;
+}();
+
+constexpr size_t longestName() {
+  size_t longest = 0;
+  for (const Entry& e : kCanonical) {
+    longest = std::max(longest, e.name.size());
+  }
+  return longest;
+}
+static_assert(longestName() == kMaxNameLength);
+
+// Compares sizeof(Word) octets of the input at `offset` with the key.
+template <typename Word>
+bool wordEquals(const char* input, const Key& key, size_t offset) {
+  Word in = 0;
+  Word mask = 0;
+  Word lower = 0;
+  std::memcpy(&in, input + offset, sizeof(Word));
+  std::memcpy(&mask, key.mask + offset, sizeof(Word));
+  std::memcpy(&lower, key.lower + offset, sizeof(Word));
+  return static_cast<Word>(in | mask) == lower;
+}
+
+// `name` has key.length (2 or more) octets: compared a word at a time, the
+// last word overlapping the one before it.
 bool keyEquals(std::string_view name, const Key& key) {
   const size_t n = name.size();
+  const char* p = name.data();
+  if (n < 4) {
+    return wordEquals<uint16_t>(p, key, 0) && wordEquals<uint16_t>(p, key, n - 2);
+  }
   if (n < 8) {
-    for (size_t i = 0; i < n; ++i) {
-      if (static_cast<char>(name[i] | key.mask[i]) != key.lower[i]) {
-        return false;
-      }
-    }
-    return true;
+    return wordEquals<uint32_t>(p, key, 0) && wordEquals<uint32_t>(p, key, n - 4);
   }
   for (size_t offset = 0; offset + 8 <= n; offset += 8) {
-    if (!chunkEquals(name.data(), key, offset)) {
+    if (!wordEquals<uint64_t>(p, key, offset)) {
       return false;
     }
   }
-  return n % 8 == 0 || chunkEquals(name.data(), key, n - 8);
+  return n % 8 == 0 || wordEquals<uint64_t>(p, key, n - 8);
 }
 
 // Compact forms: RFC 3261 §7.3.3 plus RFC 3515 (r), 3892 (b), 4028 (x), 6665 (o, u).
@@ -199,13 +224,15 @@ HeaderName lookupHeaderName(std::string_view name) {
   if (len == 0 || len > kMaxNameLength) {
     return HeaderName::Other;
   }
-  for (size_t i = kBucket[len]; i < kBucket[len + 1]; ++i) {
-    const Key& key = kByLength[i];
-    if (static_cast<char>(name[0] | key.mask[0]) == key.lower[0] && keyEquals(name, key)) {
+  for (size_t slot = slotOf(name);; slot = (slot + 1) & (kSlots - 1)) {
+    if (kTable[slot] == kEmpty) {
+      return HeaderName::Other;
+    }
+    const Key& key = kKeys[kTable[slot]];
+    if (key.length == len && keyEquals(name, key)) {
       return key.id;
     }
   }
-  return HeaderName::Other;
 }
 
 std::string_view canonicalHeaderName(HeaderName name) {

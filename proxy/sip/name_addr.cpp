@@ -2,6 +2,7 @@
 // name-addr / addr-spec (RFC 3261 §20.10, §25.1) and CSeq (§20.16) parsing.
 #include "proxy/sip/name_addr.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "proxy/base/strings.h"
@@ -25,80 +26,76 @@ bool isTokenDisplayName(std::string_view s) {
 
 }  // namespace
 
+// Parsed in place inside the Result (returned without a copy): a NameAddr is a
+// few hundred bytes, mostly its inline parameters.
 Result<NameAddr> NameAddr::parse(std::string_view text) {
+  Result<NameAddr> result = NameAddr();
+  if (const char* error = result->parseText(text)) {
+    result = makeError(400, error);
+  }
+  return result;
+}
+
+const char* NameAddr::parseText(std::string_view text) {
   text = trim(text);
   if (text.empty()) {
-    return makeError(400, "Empty address");
+    return "Empty address";
   }
-  NameAddr na;
   if (text == "*") {
-    na.wildcard_ = true;  // Contact: * (RFC 3261 §10.2.2)
-    return na;
+    wildcard_ = true;  // Contact: * (RFC 3261 §10.2.2)
+    return nullptr;
   }
   size_t i = 0;
   bool bracketed = false;
   if (text[0] == '"') {
     const size_t close = detail::findQuoteEnd(text, 0);
     if (close == std::string_view::npos) {
-      return makeError(400, "Unterminated quoted display name");  // RFC 4475 quotbal
+      return "Unterminated quoted display name";  // RFC 4475 quotbal
     }
-    na.display_ = text.substr(1, close - 1);
+    display_ = text.substr(1, close - 1);
     i = skipWs(text, close + 1);
     if (i >= text.size() || text[i] != '<') {
-      return makeError(400, "Expected <URI> after display name");
+      return "Expected <URI> after display name";
     }
     bracketed = true;
   } else if (const size_t lt = text.find('<'); lt != std::string_view::npos) {
-    na.display_ = trim(text.substr(0, lt));
-    if (!isTokenDisplayName(na.display_)) {
-      return makeError(400, "Invalid characters in display name");  // RFC 4475 baddn
+    display_ = trim(text.substr(0, lt));
+    if (!isTokenDisplayName(display_)) {
+      return "Invalid characters in display name";  // RFC 4475 baddn
     }
     i = lt;
     bracketed = true;
   }
-  if (auto r = bracketed ? na.parseBracketed(text, i) : na.parseAddrSpec(text, i); !r) {
-    return r.error();
+  if (const char* error = bracketed ? parseBracketed(text, i) : parseAddrSpec(text, i)) {
+    return error;
   }
-  if (auto r = detail::parseParams(text, i, na.params_); !r) {
-    return r.error();
-  }
-  return na;
+  return detail::parseParams(text, i, params_);
 }
 
 // "<" URI ">" with no LWS inside the brackets (LAQUOT/RAQUOT, RFC 4475 badaspec).
-Result<void> NameAddr::parseBracketed(std::string_view text, size_t& i) {
+const char* NameAddr::parseBracketed(std::string_view text, size_t& i) {
   const size_t gt = text.find('>', i + 1);
   if (gt == std::string_view::npos) {
-    return makeError(400, "Missing > in address");
+    return "Missing > in address";
   }
   uri_text_ = text.substr(i + 1, gt - i - 1);
   if (uri_text_.empty() || isWs(uri_text_.front()) || isWs(uri_text_.back())) {
-    return makeError(400, "Whitespace inside <> in address");
+    return "Whitespace inside <> in address";
   }
-  auto uri = Uri::parse(uri_text_);
-  if (!uri) {
-    return uri.error();
-  }
-  uri_ = std::move(*uri);
   i = gt + 1;
-  return {};
+  return uri_.parseText(uri_text_);
 }
 
 // A bare addr-spec: ";params" after it are header parameters, and a URI holding
 // ',', ';' or '?' must have been enclosed in <> (RFC 3261 §20.10; RFC 4475 regbadct).
-Result<void> NameAddr::parseAddrSpec(std::string_view text, size_t& i) {
+const char* NameAddr::parseAddrSpec(std::string_view text, size_t& i) {
   const size_t semi = text.find(';');
   uri_text_ = trim(text.substr(0, semi));
   if (uri_text_.find_first_of("?,") != std::string_view::npos) {
-    return makeError(400, "URI with '?' or ',' must be enclosed in <>");
+    return "URI with '?' or ',' must be enclosed in <>";
   }
-  auto uri = Uri::parse(uri_text_);
-  if (!uri) {
-    return uri.error();
-  }
-  uri_ = std::move(*uri);
   i = semi == std::string_view::npos ? text.size() : semi;
-  return {};
+  return uri_.parseText(uri_text_);
 }
 
 std::string_view NameAddr::tag() const {
@@ -110,15 +107,18 @@ std::string_view NameAddr::tag() const {
 // RFC 4475 scalar02); stricter policy (< 2**31) belongs to validateRequest().
 Result<CSeq> CSeq::parse(std::string_view text) {
   text = trim(text);
+  // Saturates just above 2**32-1, so any longer number reads as out of range.
+  constexpr uint64_t kTooBig = uint64_t{std::numeric_limits<uint32_t>::max()} + 1;
+  uint64_t number = 0;
   size_t i = 0;
   while (i < text.size() && detail::isDigit(text[i])) {
+    number = std::min(number * 10 + static_cast<uint64_t>(text[i] - '0'), kTooBig);
     ++i;
   }
   if (i == 0) {
     return makeError(400, "Malformed CSeq number");
   }
-  auto number = parseUnsigned<uint64_t>(text.substr(0, i));
-  if (!number || *number > std::numeric_limits<uint32_t>::max()) {
+  if (number == kTooBig) {
     return makeError(400, "CSeq number out of range");
   }
   const size_t method_begin = skipWs(text, i);
@@ -130,7 +130,7 @@ Result<CSeq> CSeq::parse(std::string_view text) {
     return makeError(400, "Malformed CSeq method");
   }
   CSeq cseq;
-  cseq.number = static_cast<uint32_t>(*number);
+  cseq.number = static_cast<uint32_t>(number);
   cseq.method = text.substr(method_begin);
   return cseq;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -23,18 +24,21 @@ class NameAddr {
   std::string_view displayName() const { return display_; }
   const Uri& uri() const { return uri_; }
   std::string_view uriText() const { return uri_text_; }  // the text inside <...>
-  const std::vector<Param>& params() const { return params_; }
-  const Param* param(std::string_view name) const { return findParam(params_, name); }
+  std::span<const Param> paramList() const { return params_.span(); }
+  const std::vector<Param>& params() const { return params_.vector(); }  // see ParamList::vector()
+  const Param* param(std::string_view name) const { return findParam(params_.span(), name); }
   std::string_view tag() const;  // "" when absent
   bool isWildcard() const { return wildcard_; }  // Contact: *
 
  private:
-  Result<void> parseBracketed(std::string_view text, size_t& i);
-  Result<void> parseAddrSpec(std::string_view text, size_t& i);
+  // Each step returns nullptr, or why the text is malformed (the 400 detail).
+  const char* parseText(std::string_view text);
+  const char* parseBracketed(std::string_view text, size_t& i);
+  const char* parseAddrSpec(std::string_view text, size_t& i);
 
   std::string_view display_, uri_text_;
   Uri uri_;
-  std::vector<Param> params_;
+  ParamList params_;
   bool wildcard_ = false;
 };
 
@@ -47,17 +51,20 @@ class Via {
   std::string_view transport() const { return transport_; }  // "UDP", "TCP", "TLS", ...
   std::string_view host() const { return host_; }
   uint16_t port() const { return port_; }  // 0 when absent
-  const std::vector<Param>& params() const { return params_; }
-  const Param* param(std::string_view name) const { return findParam(params_, name); }
+  std::span<const Param> paramList() const { return params_.span(); }
+  const std::vector<Param>& params() const { return params_.vector(); }  // see ParamList::vector()
+  const Param* param(std::string_view name) const { return findParam(params_.span(), name); }
   std::string_view branch() const;  // "" when absent
   bool hasRport() const { return param("rport") != nullptr; }
 
  private:
-  Result<void> parseSentBy(std::string_view text, size_t& i);
+  // Each step returns nullptr, or why the text is malformed (the 400 detail).
+  const char* parseText(std::string_view text);
+  const char* parseSentBy(std::string_view text, size_t& i);
 
   std::string_view protocol_, transport_, host_;
   uint16_t port_ = 0;
-  std::vector<Param> params_;
+  ParamList params_;
 };
 
 struct CSeq {

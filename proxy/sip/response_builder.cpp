@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // ResponseBuilder: a response to a parsed request, RFC 3261 §8.2.6.
+#include <algorithm>
 #include <string>
 
 #include "proxy/sip/sip_message.h"
+#include "proxy/sip/wire_writer.h"
 
 namespace proxy::sip {
 namespace {
@@ -24,6 +26,9 @@ ResponseBuilder& ResponseBuilder::toTag(std::string_view tag) {
 }
 
 ResponseBuilder& ResponseBuilder::header(std::string_view name, std::string_view value) {
+  // Responses add a few short lines (Contact, Expires, Date): one allocation.
+  constexpr size_t kTypicalExtra = 256;
+  extra_.reserve(std::max(extra_.size() + WireWriter::lineSize(name, value), kTypicalExtra));
   appendLine(extra_, name, value);
   return *this;
 }
@@ -37,41 +42,86 @@ ResponseBuilder& ResponseBuilder::body(std::string_view content_type, std::strin
 // Via (all, in order), From, To, Call-ID and CSeq are copied (§8.2.6.2); the To
 // gets our tag unless it already has one. A To we cannot parse is copied as is.
 std::string ResponseBuilder::build() const {
+  // One pass picks out the copied fields (the first of each, every Via) and
+  // adds up their length, so the response is written into one allocation.
+  const HeaderField* from = nullptr;
+  const HeaderField* to = nullptr;
+  const HeaderField* call_id = nullptr;
+  const HeaderField* cseq = nullptr;
+  const HeaderField* timestamp = nullptr;
+  size_t via_size = 0;
+  for (const HeaderField& f : request_.fields()) {
+    switch (f.id) {
+      case HeaderName::Via: via_size += WireWriter::lineSize("Via", f.value); break;
+      case HeaderName::From: from = from ? from : &f; break;
+      case HeaderName::To: to = to ? to : &f; break;
+      case HeaderName::CallId: call_id = call_id ? call_id : &f; break;
+      case HeaderName::CSeq: cseq = cseq ? cseq : &f; break;
+      case HeaderName::Timestamp: timestamp = timestamp ? timestamp : &f; break;
+      default: break;
+    }
+  }
+  bool add_tag = false;
+  if (to != nullptr && !to_tag_.empty()) {
+    auto parsed = NameAddr::parse(to->value);
+    add_tag = parsed && parsed->tag().empty() && !parsed->isWildcard();
+  }
+  if (status_ != 100) {
+    timestamp = nullptr;  // only a 100 echoes the request's Timestamp (RFC 3261 §8.2.6.1)
+  }
+  const Decimal status(status_);
+  const Decimal content_length(body_.size());
+  const auto optionalLine = [](std::string_view name, const HeaderField* f) {
+    return f == nullptr ? 0 : WireWriter::lineSize(name, f->value);
+  };
+
+  size_t size = status.size() + reason_.size() + 11;  // "SIP/2.0 ", " ", CRLF
+  size += via_size + optionalLine("From", from) + optionalLine("To", to) +
+          (add_tag ? to_tag_.size() + 5 : 0) + optionalLine("Call-ID", call_id) +
+          optionalLine("CSeq", cseq) + optionalLine("Timestamp", timestamp) + extra_.size() +
+          (content_type_.empty() ? 0 : WireWriter::lineSize("Content-Type", content_type_)) +
+          WireWriter::lineSize("Content-Length", content_length.text()) + 2 + body_.size();
+
   std::string out;
-  out.reserve(512 + extra_.size() + body_.size());
-  out.append("SIP/2.0 ").append(std::to_string(status_)).append(" ").append(reason_);
-  out.append("\r\n");
+  WireWriter w(out, size);
+  w.put("SIP/2.0 ");
+  w.put(status);
+  w.put(" ");
+  w.put(reason_);
+  w.put("\r\n");
   for (const HeaderField& f : request_.fields()) {
     if (f.id == HeaderName::Via) {
-      appendLine(out, "Via", f.value);
+      w.putLine("Via", f.value);
     }
   }
-  if (request_.has(HeaderName::From)) {
-    appendLine(out, "From", request_.header(HeaderName::From));
+  if (from != nullptr) {
+    w.putLine("From", from->value);
   }
-  if (request_.has(HeaderName::To)) {
-    out.append("To: ").append(request_.header(HeaderName::To));
-    auto to = request_.to();
-    if (!to_tag_.empty() && to && to->tag().empty() && !to->isWildcard()) {
-      out.append(";tag=").append(to_tag_);
+  if (to != nullptr) {
+    w.put("To: ");
+    w.put(to->value);
+    if (add_tag) {
+      w.put(";tag=");
+      w.put(to_tag_);
     }
-    out.append("\r\n");
+    w.put("\r\n");
   }
-  for (HeaderName copied : {HeaderName::CallId, HeaderName::CSeq}) {
-    if (request_.has(copied)) {
-      appendLine(out, canonicalHeaderName(copied), request_.header(copied));
-    }
+  if (call_id != nullptr) {
+    w.putLine("Call-ID", call_id->value);
   }
-  // A 100 echoes the request's Timestamp (RFC 3261 §8.2.6.1).
-  if (status_ == 100 && request_.has(HeaderName::Timestamp)) {
-    appendLine(out, "Timestamp", request_.header(HeaderName::Timestamp));
+  if (cseq != nullptr) {
+    w.putLine("CSeq", cseq->value);
   }
-  out.append(extra_);
+  if (timestamp != nullptr) {
+    w.putLine("Timestamp", timestamp->value);
+  }
+  w.put(extra_);
   if (!content_type_.empty()) {
-    appendLine(out, "Content-Type", content_type_);
+    w.putLine("Content-Type", content_type_);
   }
-  appendLine(out, "Content-Length", std::to_string(body_.size()));
-  out.append("\r\n").append(body_);
+  w.putLine("Content-Length", content_length.text());
+  w.put("\r\n");
+  w.put(body_);
   return out;
 }
 

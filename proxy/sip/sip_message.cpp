@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstring>
 
 #include "proxy/base/assert.h"
 #include "proxy/base/strings.h"
 #include "proxy/sip/message_parser.h"
+#include "proxy/sip/wire_writer.h"
 
 namespace proxy::sip {
 namespace {
@@ -31,13 +31,6 @@ constexpr std::array<MethodEntry, 16> kMethods = {{
     {"REFER", Method::Refer},         {"PRACK", Method::Prack},
     {"SERVICE", Method::Service},     {"BENOTIFY", Method::Benotify},
 }};
-
-void appendNumber(std::string& out, uint64_t n) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
-  (void)ec;
-  out.append(digits, end);
-}
 
 }  // namespace
 
@@ -96,16 +89,21 @@ std::string_view SipMessage::store(std::string text) {
 
 // ---- Header access ----
 
-std::string_view SipMessage::header(HeaderName name) const {
+const HeaderField* SipMessage::first(HeaderName name) const {
   if (name == HeaderName::Other) {
-    return {};
+    return nullptr;
   }
   for (const HeaderField& f : fields_) {
     if (f.id == name) {
-      return f.value;
+      return &f;
     }
   }
-  return {};
+  return nullptr;
+}
+
+std::string_view SipMessage::header(HeaderName name) const {
+  const HeaderField* f = first(name);
+  return f == nullptr ? std::string_view() : f->value;
 }
 
 std::string_view SipMessage::header(std::string_view name) const {
@@ -121,7 +119,7 @@ std::string_view SipMessage::header(std::string_view name) const {
   return {};
 }
 
-bool SipMessage::has(HeaderName name) const { return count(name) > 0; }
+bool SipMessage::has(HeaderName name) const { return first(name) != nullptr; }
 
 size_t SipMessage::count(HeaderName name) const {
   if (name == HeaderName::Other) {
@@ -159,41 +157,45 @@ std::vector<std::string_view> SipMessage::tokens(HeaderName name) const {
 // ---- Typed accessors ----
 
 Result<NameAddr> SipMessage::from() const {
-  if (!has(HeaderName::From)) {
+  const HeaderField* f = first(HeaderName::From);
+  if (f == nullptr) {
     return makeError(400, "Missing From");
   }
-  return NameAddr::parse(header(HeaderName::From));
+  return NameAddr::parse(f->value);
 }
 
 Result<NameAddr> SipMessage::to() const {
-  if (!has(HeaderName::To)) {
+  const HeaderField* f = first(HeaderName::To);
+  if (f == nullptr) {
     return makeError(400, "Missing To");
   }
-  return NameAddr::parse(header(HeaderName::To));
+  return NameAddr::parse(f->value);
 }
 
 Result<CSeq> SipMessage::cseq() const {
-  if (!has(HeaderName::CSeq)) {
+  const HeaderField* f = first(HeaderName::CSeq);
+  if (f == nullptr) {
     return makeError(400, "Missing CSeq");
   }
-  return CSeq::parse(header(HeaderName::CSeq));
+  return CSeq::parse(f->value);
 }
 
 Result<Via> SipMessage::topVia() const {
-  if (!has(HeaderName::Via)) {
+  const HeaderField* f = first(HeaderName::Via);
+  if (f == nullptr) {
     return makeError(400, "Missing Via");
   }
-  return Via::parse(header(HeaderName::Via));
+  return Via::parse(f->value);
 }
 
 std::optional<uint32_t> SipMessage::maxForwards() const {
-  return has(HeaderName::MaxForwards) ? parseUnsigned<uint32_t>(header(HeaderName::MaxForwards))
-                                      : std::nullopt;
+  const HeaderField* f = first(HeaderName::MaxForwards);
+  return f == nullptr ? std::nullopt : parseUnsigned<uint32_t>(f->value);
 }
 
 std::optional<uint32_t> SipMessage::expires() const {
-  return has(HeaderName::Expires) ? parseUnsigned<uint32_t>(header(HeaderName::Expires))
-                                  : std::nullopt;
+  const HeaderField* f = first(HeaderName::Expires);
+  return f == nullptr ? std::nullopt : parseUnsigned<uint32_t>(f->value);
 }
 
 // ---- Edits ----
@@ -275,22 +277,38 @@ std::string SipMessage::serialize() const {
 
 // Content-Length is always recomputed and written last (RFC 3261 §18.3, §20.14).
 void SipMessage::serializeTo(std::string& out) const {
-  out.reserve(out.size() + size_ + 64 + fields_.size() * 4);
+  const Decimal status(status_);
+  const Decimal content_length(body_.size());
+  size_t size = is_request_ ? method_text_.size() + request_uri_.size() + 11  // 2 SP, SIP/2.0, CRLF
+                            : status.size() + reason_.size() + 11;           // SIP/2.0, 2 SP, CRLF
+  for (const HeaderField& f : fields_) {
+    if (f.id != HeaderName::ContentLength) {
+      size += WireWriter::lineSize(f.name, f.value);
+    }
+  }
+  size += WireWriter::lineSize("Content-Length", content_length.text()) + 2 + body_.size();
+
+  WireWriter w(out, size);
   if (is_request_) {
-    out.append(method_text_).append(" ").append(request_uri_).append(" SIP/2.0\r\n");
+    w.put(method_text_);
+    w.put(" ");
+    w.put(request_uri_);
+    w.put(" SIP/2.0\r\n");
   } else {
-    out.append("SIP/2.0 ");
-    appendNumber(out, static_cast<uint64_t>(status_));
-    out.append(" ").append(reason_).append("\r\n");
+    w.put("SIP/2.0 ");
+    w.put(status);
+    w.put(" ");
+    w.put(reason_);
+    w.put("\r\n");
   }
   for (const HeaderField& f : fields_) {
     if (f.id != HeaderName::ContentLength) {
-      out.append(f.name).append(": ").append(f.value).append("\r\n");
+      w.putLine(f.name, f.value);
     }
   }
-  out.append("Content-Length: ");
-  appendNumber(out, body_.size());
-  out.append("\r\n\r\n").append(body_);
+  w.putLine("Content-Length", content_length.text());
+  w.put("\r\n");
+  w.put(body_);
 }
 
 }  // namespace proxy::sip

@@ -119,6 +119,7 @@ class SipMessage {
   SipMessage() = default;
   friend class Parser;
   std::string_view store(std::string text);  // copies into the arena
+  const HeaderField* first(HeaderName name) const;  // nullptr when absent
 
   std::unique_ptr<char[]> bytes_;
   size_t size_ = 0;

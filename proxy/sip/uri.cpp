@@ -3,6 +3,8 @@
 // over the text; the Uri keeps views into it.
 #include "proxy/sip/uri.h"
 
+#include <algorithm>
+
 #include "proxy/base/strings.h"
 #include "proxy/sip/grammar.h"
 
@@ -10,7 +12,7 @@ namespace proxy::sip {
 
 using detail::is;
 
-const Param* findParam(const std::vector<Param>& params, std::string_view name) {
+const Param* findParam(std::span<const Param> params, std::string_view name) {
   for (const Param& p : params) {
     if (iequals(p.name, name)) {
       return &p;
@@ -19,160 +21,179 @@ const Param* findParam(const std::vector<Param>& params, std::string_view name) 
   return nullptr;
 }
 
+const Param* findParam(const std::vector<Param>& params, std::string_view name) {
+  return findParam(std::span<const Param>(params), name);
+}
+
 std::string unescape(std::string_view s) { return detail::unescapeString(s); }
 
 namespace {
-
-Error uriError(std::string detail) { return makeError(400, std::move(detail)); }
 
 // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ); returns the index of ':'.
 size_t schemeEnd(std::string_view text) {
   if (text.empty() || !is(text[0], detail::kAlpha)) {
     return std::string_view::npos;
   }
-  size_t i = 1;
-  while (i < text.size() && is(text[i], detail::kSchemeChar)) {
-    ++i;
-  }
+  const size_t i = detail::scanClass(text, 1, detail::kSchemeChar);
   return (i < text.size() && text[i] == ':') ? i : std::string_view::npos;
 }
 
-bool isOpaqueChar(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u > 0x20 && u != 0x7f && c != '<' && c != '>' && c != '"';
+// "sip" or "sips" in any case (c | 0x20 lowercases a letter and maps no other
+// octet onto one).
+bool isSipScheme(std::string_view scheme) {
+  const auto lower = [&](size_t i) { return static_cast<char>(scheme[i] | 0x20); };
+  return (scheme.size() == 3 || (scheme.size() == 4 && lower(3) == 's')) && lower(0) == 's' &&
+         lower(1) == 'i' && lower(2) == 'p';
 }
 
+constexpr const char* kInvalidChar = "Invalid character in SIP URI";
+
 // uri-parameters = *( ";" uri-parameter ), each "pname [ = pvalue ]", non-empty.
-Result<void> parseUriParams(std::string_view s, size_t& i, std::vector<Param>& out) {
+// Stops at the first octet that is neither a parameter's nor a separator.
+const char* parseUriParams(std::string_view s, size_t& i, ParamList& out) {
   while (i < s.size() && s[i] == ';') {
     const size_t begin = ++i;
-    while (i < s.size() && s[i] != ';' && s[i] != '?' && s[i] != '=') {
-      ++i;
-    }
+    i = detail::scanClass(s, i, detail::kUriParamChar);
     if (i == begin) {
-      return uriError("Empty URI parameter");
+      return "Empty URI parameter";
     }
     Param p;
     p.name = s.substr(begin, i - begin);
     if (i < s.size() && s[i] == '=') {
       const size_t value_begin = ++i;
-      while (i < s.size() && s[i] != ';' && s[i] != '?' && s[i] != '=') {
-        ++i;
-      }
+      i = detail::scanClass(s, i, detail::kUriParamChar);
       if (i == value_begin || (i < s.size() && s[i] == '=')) {
-        return uriError("Malformed URI parameter value");
+        return "Malformed URI parameter value";
       }
       p.value = s.substr(value_begin, i - value_begin);
       p.has_value = true;
     }
     out.push_back(p);
   }
-  return {};
+  return nullptr;
 }
 
 }  // namespace
 
-// Parses the part after "sip:" / "sips:" into user, password, host, port,
-// params and headers.
-Result<void> Uri::parseSipPart(std::string_view rest) {
-  for (char c : rest) {
-    if (!is(c, detail::kUriChar)) {
-      return uriError("Invalid character in SIP URI");
-    }
+// Parses the part after "sip:" / "sips:". The grammar checks the character set
+// first, so when the structure is wrong the error names an invalid character
+// if there is one anywhere.
+const char* Uri::parseSipPart(std::string_view rest) {
+  const char* error = parseSipComponents(rest);
+  if (error != nullptr && detail::scanClass(rest, 0, detail::kUriChar) != rest.size()) {
+    return kInvalidChar;
   }
-  size_t i = 0;
-  // userinfo ends at the first '@': neither user nor password may hold a raw '@'.
-  if (const size_t at = rest.find('@'); at != std::string_view::npos) {
-    const std::string_view userinfo = rest.substr(0, at);
-    const size_t colon = userinfo.find(':');
-    user_ = userinfo.substr(0, colon);
+  return error;
+}
+
+// userinfo, host, port, params and headers in one pass. Every scan admits only
+// URI characters, so a URI that parses holds nothing else.
+const char* Uri::parseSipComponents(std::string_view rest) {
+  // userinfo ends at the first '@' (neither user nor password may hold a raw
+  // one); without an '@' there is none and the ':' seen was the port's.
+  size_t i = detail::scanClass(rest, 0, detail::kUserChar);
+  size_t colon = std::string_view::npos;
+  if (i < rest.size() && rest[i] == ':') {
+    colon = i;
+    i = detail::scanClass(rest, i + 1, detail::kPasswordChar);
+  }
+  if (i < rest.size() && rest[i] != '@') {
+    return kInvalidChar;
+  }
+  if (i < rest.size()) {
+    user_ = rest.substr(0, std::min(colon, i));
     if (colon != std::string_view::npos) {
-      password_ = userinfo.substr(colon + 1);
+      password_ = rest.substr(colon + 1, i - colon - 1);
     }
     if (user_.empty()) {
-      return uriError("Empty user part in SIP URI");
+      return "Empty user part in SIP URI";
     }
-    i = at + 1;
+    ++i;
+  } else {
+    i = 0;  // no userinfo
   }
-  if (auto r = parseHostPort(rest, i); !r) {
-    return r;
+  if (const char* error = parseHostPort(rest, i)) {
+    return error;
   }
-  if (auto r = parseUriParams(rest, i, params_); !r) {
-    return r;
+  if (const char* error = parseUriParams(rest, i, params_)) {
+    return error;
   }
   if (i < rest.size() && rest[i] == '?') {
     headers_ = rest.substr(i + 1);
-    i = rest.size();
+    i = detail::scanClass(rest, i + 1, detail::kUriChar);
   }
   if (i != rest.size()) {
-    return uriError("Unexpected character in SIP URI");
+    return "Unexpected character in SIP URI";
   }
-  return {};
+  return nullptr;
 }
 
-Result<void> Uri::parseHostPort(std::string_view rest, size_t& i) {
+const char* Uri::parseHostPort(std::string_view rest, size_t& i) {
   const size_t begin = i;
   if (i < rest.size() && rest[i] == '[') {
     const size_t close = rest.find(']', i);
     if (close == std::string_view::npos) {
-      return uriError("Unterminated IPv6 reference in SIP URI");
+      return "Unterminated IPv6 reference in SIP URI";
     }
     i = close + 1;
-  } else {
-    while (i < rest.size() && is(rest[i], detail::kHostChar)) {
-      ++i;
+    host_ = rest.substr(begin, i - begin);
+    if (!detail::isValidHost(host_)) {
+      return "Invalid host in SIP URI";
     }
-  }
-  host_ = rest.substr(begin, i - begin);
-  if (!detail::isValidHost(host_)) {
-    return uriError("Invalid host in SIP URI");
+  } else {
+    i = detail::scanClass(rest, i, detail::kHostChar);
+    host_ = rest.substr(begin, i - begin);
+    if (host_.empty()) {  // the scan admitted host characters only
+      return "Invalid host in SIP URI";
+    }
   }
   if (i < rest.size() && rest[i] == ':') {
     const size_t port_begin = ++i;
-    while (i < rest.size() && detail::isDigit(rest[i])) {
-      ++i;
-    }
+    i = detail::scanClass(rest, i, detail::kDigit);
     auto port = detail::parsePort(rest.substr(port_begin, i - port_begin));
     if (!port) {
-      return uriError("Invalid port in SIP URI");
+      return "Invalid port in SIP URI";
     }
     port_ = *port;
   }
-  return {};
+  return nullptr;
 }
 
-Result<Uri> Uri::parse(std::string_view text) {
+const char* Uri::parseText(std::string_view text) {
   const size_t colon = schemeEnd(text);
   if (colon == std::string_view::npos) {
-    return uriError("Malformed URI scheme");
+    return "Malformed URI scheme";
   }
-  Uri uri;
-  uri.text_ = text;
-  uri.scheme_ = text.substr(0, colon);
+  text_ = text;
+  scheme_ = text.substr(0, colon);
+  sip_ = isSipScheme(scheme_);
   const std::string_view rest = text.substr(colon + 1);
-  if (!uri.isSip()) {
-    // absoluteURI (RFC 3261 §25.1): kept opaque so the caller can answer 416.
-    if (rest.empty()) {
-      return uriError("Empty URI");
-    }
-    for (char c : rest) {
-      if (!isOpaqueChar(c)) {
-        return uriError("Invalid character in URI");
-      }
-    }
-    uri.opaque_ = rest;
-    return uri;
+  if (sip_) {
+    return parseSipPart(rest);
   }
-  if (auto r = uri.parseSipPart(rest); !r) {
-    return r.error();
+  // absoluteURI (RFC 3261 §25.1): kept opaque so the caller can answer 416.
+  if (rest.empty()) {
+    return "Empty URI";
   }
-  return uri;
+  if (detail::scanClass(rest, 0, detail::kOpaqueChar) != rest.size()) {
+    return "Invalid character in URI";
+  }
+  opaque_ = rest;
+  return nullptr;
 }
 
-bool Uri::isSip() const { return iequals(scheme_, "sip") || iequals(scheme_, "sips"); }
+// Parsed in place inside the Result (returned without a copy): a Uri is a
+// few hundred bytes, mostly its inline parameters.
+Result<Uri> Uri::parse(std::string_view text) {
+  Result<Uri> result = Uri();
+  if (const char* error = result->parseText(text)) {
+    result = makeError(400, error);
+  }
+  return result;
+}
 
 std::string Uri::aor() const {
-  if (!isSip()) {
+  if (!sip_) {
     return std::string(text_);
   }
   std::string out;

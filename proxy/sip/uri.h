@@ -6,22 +6,18 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "proxy/base/result.h"
+#include "proxy/sip/param_list.h"
 
 namespace proxy::sip {
 
-struct Param {
-  std::string_view name;   // as written (compare case-insensitively)
-  std::string_view value;  // empty when the parameter has no "=value"; quotes stripped
-  bool has_value = false;
-  bool quoted = false;  // the value was a quoted-string (escapes inside are kept)
-};
-
 // Finds a parameter by case-insensitive name; nullptr if absent.
+const Param* findParam(std::span<const Param> params, std::string_view name);
 const Param* findParam(const std::vector<Param>& params, std::string_view name);
 
 class Uri {
@@ -30,13 +26,14 @@ class Uri {
   static Result<Uri> parse(std::string_view text);
 
   std::string_view scheme() const { return scheme_; }  // "sip", "sips", "tel", ...
-  bool isSip() const;                                   // sip or sips
+  bool isSip() const { return sip_; }                   // sip or sips
   std::string_view user() const { return user_; }      // still %-escaped
   std::string_view password() const { return password_; }
   std::string_view host() const { return host_; }      // IPv6 keeps its [brackets]
   uint16_t port() const { return port_; }              // 0 when absent
-  const std::vector<Param>& params() const { return params_; }
-  const Param* param(std::string_view name) const { return findParam(params_, name); }
+  std::span<const Param> paramList() const { return params_.span(); }
+  const std::vector<Param>& params() const { return params_.vector(); }  // see ParamList::vector()
+  const Param* param(std::string_view name) const { return findParam(params_.span(), name); }
   std::string_view headers() const { return headers_; }  // after '?', raw
   std::string_view opaque() const { return opaque_; }    // non-SIP schemes: all after ':'
   std::string_view text() const { return text_; }
@@ -50,12 +47,18 @@ class Uri {
   bool equivalent(const Uri& other) const;
 
  private:
-  Result<void> parseSipPart(std::string_view rest);
-  Result<void> parseHostPort(std::string_view rest, size_t& i);
+  friend class NameAddr;  // parses its URI in place
+
+  // Each step returns nullptr, or why the text is malformed (the 400 detail).
+  const char* parseText(std::string_view text);
+  const char* parseSipPart(std::string_view rest);
+  const char* parseSipComponents(std::string_view rest);
+  const char* parseHostPort(std::string_view rest, size_t& i);
 
   std::string_view text_, scheme_, user_, password_, host_, headers_, opaque_;
   uint16_t port_ = 0;
-  std::vector<Param> params_;
+  bool sip_ = false;
+  ParamList params_;
 };
 
 // Decodes %HH escapes; invalid escapes are kept literally (RFC 4475 esc02).

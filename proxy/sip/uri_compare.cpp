@@ -10,7 +10,7 @@ namespace {
 
 using detail::unescapedEquals;
 
-const Param* findUnescaped(const std::vector<Param>& params, std::string_view name) {
+const Param* findUnescaped(std::span<const Param> params, std::string_view name) {
   for (const Param& p : params) {
     if (unescapedEquals(p.name, name, true)) {
       return &p;
@@ -34,7 +34,7 @@ bool mustAppearInBoth(std::string_view name) {
 // Every parameter of `a` that also appears in `b` must match, and the special
 // ones must not appear in `a` only. A repeated name (not allowed, but seen)
 // counts by its first occurrence on both sides.
-bool paramsCompatible(const std::vector<Param>& a, const std::vector<Param>& b) {
+bool paramsCompatible(std::span<const Param> a, std::span<const Param> b) {
   for (const Param& p : a) {
     if (findUnescaped(a, p.name) != &p) {
       continue;
@@ -101,7 +101,8 @@ bool Uri::equivalent(const Uri& other) const {
   if (!iequals(host_, other.host_) || port_ != other.port_) {
     return false;  // an omitted port never matches an explicit 5060
   }
-  if (!paramsCompatible(params_, other.params_) || !paramsCompatible(other.params_, params_)) {
+  if (!paramsCompatible(paramList(), other.paramList()) ||
+      !paramsCompatible(other.paramList(), paramList())) {
     return false;
   }
   // Header components are never ignored: same set on both sides.

@@ -25,65 +25,78 @@ std::string_view tokenThenSlash(std::string_view text, size_t& i) {
 
 }  // namespace
 
+// Parsed in place inside the Result (returned without a copy): a Via is a
+// few hundred bytes, mostly its inline parameters.
 Result<Via> Via::parse(std::string_view text) {
+  Result<Via> result = Via();
+  if (const char* error = result->parseText(text)) {
+    result = makeError(400, error);
+  }
+  return result;
+}
+
+const char* Via::parseText(std::string_view text) {
   text = trim(text);
-  Via via;
   size_t i = 0;
-  const std::string_view name = tokenThenSlash(text, i);
-  const std::string_view version = tokenThenSlash(text, i);
-  const size_t transport_end = scanToken(text, i);
-  if (name.empty() || version.empty() || transport_end == i) {
-    return makeError(400, "Malformed Via sent-protocol");
-  }
-  if (iequals(name, "SIP") && version == "2.0") {
-    via.protocol_ = "SIP/2.0";  // a literal, so LWS around '/' does not leak out
+  if (text.starts_with("SIP/2.0/")) {
+    protocol_ = "SIP/2.0";  // nearly every Via: skip the general sent-protocol parse
+    i = skipWs(text, 8);
   } else {
-    const auto version_end = static_cast<size_t>(version.data() + version.size() - text.data());
-    via.protocol_ = text.substr(0, version_end);
+    const std::string_view name = tokenThenSlash(text, i);
+    const std::string_view version = tokenThenSlash(text, i);
+    if (name.empty() || version.empty()) {
+      return "Malformed Via sent-protocol";
+    }
+    if (iequals(name, "SIP") && version == "2.0") {
+      protocol_ = "SIP/2.0";  // a literal, so LWS around '/' does not leak out
+    } else {
+      const auto version_end = static_cast<size_t>(version.data() + version.size() - text.data());
+      protocol_ = text.substr(0, version_end);
+    }
   }
-  via.transport_ = text.substr(i, transport_end - i);
+  const size_t transport_end = scanToken(text, i);
+  if (transport_end == i) {
+    return "Malformed Via sent-protocol";
+  }
+  transport_ = text.substr(i, transport_end - i);
   i = skipWs(text, transport_end);
   if (i == transport_end) {
-    return makeError(400, "Missing LWS before Via sent-by");
+    return "Missing LWS before Via sent-by";
   }
-  if (auto r = via.parseSentBy(text, i); !r) {
-    return r.error();
+  if (const char* error = parseSentBy(text, i)) {
+    return error;
   }
-  if (auto r = detail::parseParams(text, i, via.params_); !r) {
-    return r.error();
-  }
-  return via;
+  return detail::parseParams(text, i, params_);
 }
 
 // sent-by = host [ COLON port ].
-Result<void> Via::parseSentBy(std::string_view text, size_t& i) {
+const char* Via::parseSentBy(std::string_view text, size_t& i) {
   const size_t begin = i;
   if (i < text.size() && text[i] == '[') {
     const size_t close = text.find(']', i);
     i = close == std::string_view::npos ? text.size() : close + 1;
-  } else {
-    while (i < text.size() && detail::is(text[i], detail::kHostChar)) {
-      ++i;
+    host_ = text.substr(begin, i - begin);
+    if (!detail::isValidHost(host_)) {
+      return "Invalid Via host";
     }
-  }
-  host_ = text.substr(begin, i - begin);
-  if (!detail::isValidHost(host_)) {
-    return makeError(400, "Invalid Via host");
+  } else {
+    i = detail::scanClass(text, i, detail::kHostChar);
+    host_ = text.substr(begin, i - begin);
+    if (host_.empty()) {  // the scan admitted host characters only
+      return "Invalid Via host";
+    }
   }
   const size_t colon = skipWs(text, i);
   if (colon < text.size() && text[colon] == ':') {
     const size_t port_begin = skipWs(text, colon + 1);
-    i = port_begin;
-    while (i < text.size() && detail::isDigit(text[i])) {
-      ++i;
-    }
+    i = detail::scanClass(text, port_begin, detail::kDigit);
     auto port = detail::parsePort(text.substr(port_begin, i - port_begin));
     if (!port) {
-      return makeError(400, "Invalid Via port");
+      return "Invalid Via port";
     }
     port_ = *port;
   }
-  return {};
+  return nullptr;
 }
 
 std::string_view Via::branch() const {

@@ -27,6 +27,32 @@ bool setFlag(int fd, int level, int option) {
 
 }  // namespace
 
+Result<void> checkPortFree(Protocol protocol, const Address& addr) {
+  // Our own sockets share the port with SO_REUSEPORT, which would also let a second
+  // confabd join silently and take half the traffic. A probe bound without it
+  // fails when anyone holds the port. TCP keeps SO_REUSEADDR so that connections
+  // of a previous run lingering in TIME_WAIT do not count; for UDP it would let
+  // the probe share the port, so it is left off there.
+  int type = protocol == Protocol::Udp ? SOCK_DGRAM : SOCK_STREAM;
+  int fd = socket(addr.family(), type | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return socketError(protocol, addr, "cannot create socket for", errno);
+  }
+  bool ok = type == SOCK_DGRAM || setFlag(fd, SOL_SOCKET, SO_REUSEADDR);
+  if (ok && addr.family() == AF_INET6) {
+    ok = setFlag(fd, IPPROTO_IPV6, IPV6_V6ONLY);
+  }
+  int err = 0;
+  if (!ok || ::bind(fd, addr.raw(), addr.length()) != 0) {
+    err = errno;
+  }
+  ::close(fd);
+  if (err != 0) {
+    return socketError(protocol, addr, "cannot bind", err);
+  }
+  return {};
+}
+
 Result<BoundSocket> openBoundSocket(Protocol protocol, const Address& addr) {
   if (addr.family() != AF_INET && addr.family() != AF_INET6) {
     return makeError(0, "cannot bind " + std::string(protocolName(protocol)) + ": no IP address");

@@ -17,6 +17,10 @@ struct BoundSocket {
   Address bound;  // the address actually bound (port 0 resolved)
 };
 
+// Fails (e.g. "Address already in use") when another socket, even of another
+// process using SO_REUSEPORT, holds `addr`. Call before binding a fixed port.
+Result<void> checkPortFree(Protocol protocol, const Address& addr);
+
 // Creates a non-blocking socket for `protocol` (UDP datagram, TCP/TLS stream) with
 // SO_REUSEADDR and SO_REUSEPORT, binds it to `addr` and, for streams, listens.
 // On failure the error detail reads "cannot bind TCP 127.0.0.1:5060: Address already in use".

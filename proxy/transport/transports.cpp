@@ -65,6 +65,11 @@ std::optional<std::string> Transports::Impl::bindListener(ListenerPlan& plan) {
     }
     plan.tls = std::move(tls).value();
   }
+  if (config.port != 0) {
+    if (auto free = checkPortFree(config.protocol, *address); !free) {
+      return free.error().detail;
+    }
+  }
   plan.fds.assign(shards.size(), -1);
   for (unsigned i = 0; i < shards.size(); ++i) {
     // Port 0: the first socket picks the port and the others join it (SO_REUSEPORT).
