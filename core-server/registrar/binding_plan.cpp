@@ -25,7 +25,7 @@ struct Slot {
 };
 
 // RFC 3261 §10.3 step 7 matches contacts by §19.1.4 URI equivalence.
-bool sameContact(const std::string& a, const std::string& b) {
+bool sameContact(std::string_view a, std::string_view b) {
   if (a == b) {
     return true;
   }

@@ -90,7 +90,7 @@ proxy::Result<ContactSpec> parseContact(const sip::NameAddr& contact,
                                         std::optional<uint32_t> header,
                                         const ExpiryLimits& limits) {
   ContactSpec spec;
-  spec.uri = std::string(contact.uriText());
+  spec.uri = contact.uriText();
   for (const sip::Param& p : contact.params()) {
     if (proxy::iequals(p.name, "expires")) {
       continue;
@@ -102,7 +102,7 @@ proxy::Result<ContactSpec> parseContact(const sip::NameAddr& contact,
       }
       spec.q1000 = *q;
     } else if (proxy::iequals(p.name, "+sip.instance")) {
-      spec.instance = std::string(unquote(p.value));
+      spec.instance = unquote(p.value);
     } else {
       spec.params += spec.params.empty() ? "" : ";";
       spec.params += renderParam(p.name, p.value, p.has_value, p.quoted);
@@ -172,7 +172,11 @@ proxy::Result<std::string> registerAor(const sip::SipMessage& req,
   if (!is_local(lowerHost(to->uri().host(), lowered))) {
     return makeError(404, "Not Found");  // RFC 3261 §10.3 step 5
   }
-  std::string aor = to->uri().aor();
+  return canonicalAor(to->uri());
+}
+
+std::string canonicalAor(const sip::Uri& uri) {
+  std::string aor = uri.aor();
   for (char& c : aor) {  // in place: toLower() would copy it once more
     c = proxy::asciiLower(c);
   }
@@ -183,13 +187,13 @@ proxy::Result<RegisterRequest> parseRegister(const sip::SipMessage& req, std::st
                                              const ExpiryLimits& limits) {
   RegisterRequest out;
   out.aor = std::move(aor);
-  out.call_id = std::string(proxy::trim(req.callId()));
+  out.call_id = proxy::trim(req.callId());
   auto cseq = req.cseq();
   if (out.call_id.empty() || !cseq) {
     return makeError(400, out.call_id.empty() ? "Missing Call-ID" : "Bad CSeq");
   }
   out.cseq = cseq->number;
-  out.user_agent = std::string(req.header(sip::HeaderName::UserAgent));
+  out.user_agent = req.header(sip::HeaderName::UserAgent);
   std::optional<uint32_t> header;
   if (req.has(sip::HeaderName::Expires)) {
     header = parseDelta(req.header(sip::HeaderName::Expires));

@@ -2,8 +2,10 @@
 // The stateless half of REGISTER processing (RFC 3261 §10.3): which AOR the
 // request is for, and what it asks of each Contact (URI, parameters, granted
 // expiry). Everything here depends only on the request and the limits, so it
-// runs before any binding is looked at. The results own their strings.
-// Pure functions; any thread.
+// runs before any binding is looked at. The results view the request's text
+// (except the AOR and rendered params, which they own): keep the request alive
+// while they are used. Moving it is fine, its text stays put (sip_message.h);
+// the Registrar keeps both in one queue entry. Pure functions; any thread.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +26,9 @@ struct ExpiryLimits {
 };
 
 struct ContactSpec {
-  std::string uri;       // the Contact URI as written (inside <...> when bracketed)
-  std::string instance;  // +sip.instance without quotes (RFC 5626 §4.1), or ""
-  std::string params;    // the other contact params except expires and q, ';'-joined
+  std::string_view uri;       // the Contact URI as written (inside <...> when bracketed)
+  std::string_view instance;  // +sip.instance without quotes (RFC 5626 §4.1), or ""
+  std::string params;         // the other contact params except expires and q, ';'-joined
   int32_t q1000 = 1000;
   uint32_t expires = 0;  // granted seconds after clamping; 0 removes the binding
 };
@@ -35,9 +37,9 @@ struct RegisterRequest {
   std::string aor;                    // canonical To AOR
   bool wildcard = false;              // Contact: * (remove all)
   std::vector<ContactSpec> contacts;  // empty and !wildcard: a fetch
-  std::string call_id;
+  std::string_view call_id;
   uint32_t cseq = 0;
-  std::string user_agent;
+  std::string_view user_agent;
 };
 
 // RFC 3261 §10.3 steps 1 and 5: the Request-URI must name one of our domains
@@ -46,6 +48,10 @@ struct RegisterRequest {
 // To URI's unescaped user and host, lowercased.
 proxy::Result<std::string> registerAor(const proxy::sip::SipMessage& req,
                                        const std::function<bool(std::string_view)>& is_local);
+
+// The key an AOR's bindings live under: the URI's unescaped user and host,
+// lowercased.
+std::string canonicalAor(const proxy::sip::Uri& uri);
 
 // RFC 3261 §10.3 step 6 and the expiry part of step 7: parses every Contact.
 // Errors: 400 (bad Contact, q or expires; `*` with other contacts or a non-zero

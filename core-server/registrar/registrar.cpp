@@ -33,6 +33,8 @@ const RegistrarCounters& stats() {
 
 // The store writes of one request; completions count `outstanding` down.
 struct Registrar::Commit {
+  Commit(Pending&& p, BindingPlan&& pl) : pending(std::move(p)), plan(std::move(pl)) {}
+
   Pending pending;
   BindingPlan plan;
   size_t outstanding = 0;
@@ -98,12 +100,9 @@ std::optional<RegisterRequest> Registrar::admit(const sip::SipMessage& req,
 
 void Registrar::handleRegister(const sip::SipMessage& req, const proxy::transport::Flow& flow,
                                Reply reply) {
-  auto parsed = admit(req, flow, reply);
-  if (!parsed) {
-    return;
-  }
-  // The reply may be built after the caller's message is gone: keep our own copy
-  // (serialize() carries the caller's edits, e.g. Via received=).
+  // The reply may be built after the caller's message is gone, and the parsed
+  // request views the message's text: work on our own copy (serialize() carries
+  // the caller's edits, e.g. Via received=).
   auto copy = sip::SipMessage::parse(req.serialize());
   if (!copy) {
     LOG_ERROR("registrar: a serialized REGISTER did not parse again: %s",
@@ -111,7 +110,7 @@ void Registrar::handleRegister(const sip::SipMessage& req, const proxy::transpor
     reply(buildRegisterError(req, proxy::Error{500, "Server Internal Error"}, 0));
     return;
   }
-  enqueue(Pending{std::move(*copy), flow, std::move(reply), std::move(*parsed)});
+  handleRegister(std::move(*copy), flow, std::move(reply));
 }
 
 void Registrar::handleRegister(sip::SipMessage&& req, const proxy::transport::Flow& flow,
@@ -179,7 +178,7 @@ void Registrar::start(Pending&& p) {
 }
 
 void Registrar::persist(Pending&& pending, BindingPlan&& plan) {
-  auto commit = std::make_shared<Commit>(Commit{std::move(pending), std::move(plan), 0, {}});
+  auto commit = std::make_shared<Commit>(std::move(pending), std::move(plan));
   const auto& removals = commit->plan.removals;
   const auto& puts = commit->plan.puts;
   commit->outstanding = removals.size() + puts.size();

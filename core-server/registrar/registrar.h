@@ -53,8 +53,8 @@ class Registrar {
   Registrar& operator=(const Registrar&) = delete;
 
   // Handles one REGISTER that arrived on `flow`. The caller has already done
-  // Require/Proxy-Require checks (§10.3 step 2). This overload copies the
-  // request when the reply has to wait; the other one takes it over.
+  // Require/Proxy-Require checks (§10.3 step 2). This overload works on a copy
+  // of the request; the other one takes it over (no copy).
   void handleRegister(const proxy::sip::SipMessage& req, const proxy::transport::Flow& flow,
                       Reply reply);
   void handleRegister(proxy::sip::SipMessage&& req, const proxy::transport::Flow& flow,
@@ -68,7 +68,7 @@ class Registrar {
     proxy::sip::SipMessage req;
     proxy::transport::Flow flow;
     Reply reply;
-    RegisterRequest parsed;
+    RegisterRequest parsed;  // views req's text, which stays put when req moves
   };
   struct Commit;
   struct AorQueue {

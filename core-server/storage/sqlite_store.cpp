@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core-server/storage/sqlite_store.h"
 
+#include <algorithm>
+#include <bit>
+#include <string>
 #include <utility>
 
 #include "core-server/storage/migrations.h"
@@ -20,13 +23,17 @@ constexpr std::string_view kDeleteUser = "DELETE FROM users WHERE aor = ?1";
 constexpr std::string_view kSelectBindings =
     "SELECT aor, contact, instance, flow, call_id, cseq, expires_at, q1000, user_agent, params "
     "FROM bindings ORDER BY aor, contact";
-// An upsert, not INSERT OR REPLACE: REPLACE deletes the old row from the table and both
-// indexes and inserts it anew, while a refresh only changes columns outside the key, so
-// the upsert rewrites the row in place and leaves the (aor, contact) index alone.
-constexpr std::string_view kSaveBinding =
+// Saving a binding is an upsert, not INSERT OR REPLACE: REPLACE deletes the old row from
+// the table and both indexes and inserts it anew, while a refresh only changes columns
+// outside the key, so the upsert rewrites the row in place and leaves the (aor, contact)
+// index alone. Later rows of one multi-row upsert update those before them, in order.
+constexpr int kSaveColumns = 10;  // parameters per binding, in bindSave()'s order
+constexpr std::string_view kSaveInto =
     "INSERT INTO bindings(aor, contact, instance, flow, call_id, cseq, expires_at, q1000, "
-    "user_agent, params) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-    "ON CONFLICT(aor, contact) DO UPDATE SET instance = excluded.instance, "
+    "user_agent, params) VALUES ";
+constexpr std::string_view kSaveRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kSaveConflict =
+    " ON CONFLICT(aor, contact) DO UPDATE SET instance = excluded.instance, "
     "flow = excluded.flow, call_id = excluded.call_id, cseq = excluded.cseq, "
     "expires_at = excluded.expires_at, q1000 = excluded.q1000, "
     "user_agent = excluded.user_agent, params = excluded.params";
@@ -50,7 +57,60 @@ bool runWrite(Connection& db, std::string_view sql, Bind bind) {
   return statement != nullptr && runWrite(*statement, bind);
 }
 
+// The upsert of `rows` bindings.
+std::string saveSql(size_t rows) {
+  std::string sql(kSaveInto);
+  for (size_t row = 0; row < rows; ++row) {
+    sql += row == 0 ? "" : ", ";
+    sql += kSaveRow;
+  }
+  sql += kSaveConflict;
+  return sql;
+}
+
+// Binds `b` to the kSaveColumns parameters after `before`.
+void bindSave(Statement& s, int before, const BindingRecord& b) {
+  s.bindText(before + 1, b.aor).bindText(before + 2, b.contact).bindText(before + 3, b.instance);
+  s.bindText(before + 4, b.flow).bindText(before + 5, b.call_id).bindInt(before + 6, b.cseq);
+  s.bindInt(before + 7, b.expires_at).bindInt(before + 8, b.q1000);
+  s.bindText(before + 9, b.user_agent).bindText(before + 10, b.params);
+}
+
 }  // namespace
+
+proxy::Result<SqliteStore::BindingStatements> SqliteStore::prepareBindingWrites(
+    Connection& writer) {
+  BindingStatements statements{};
+  bool ok = true;
+  for (size_t k = 0; k < statements.save.size(); ++k) {
+    statements.save[k] = writer.prepare(saveSql(size_t{1} << k));
+    ok = ok && statements.save[k] != nullptr;
+  }
+  statements.remove = writer.prepare(kDeleteBinding);
+  statements.expire = writer.prepare(kDeleteExpired);
+  if (!ok || statements.remove == nullptr || statements.expire == nullptr) {
+    return proxy::makeError(500, "cannot prepare the binding writes: " + writer.lastError());
+  }
+  return statements;
+}
+
+bool SqliteStore::saveBindings(const BindingStatements& statements,
+                               std::span<const BindingRecord* const> bindings) {
+  constexpr size_t kSizes = std::tuple_size_v<decltype(BindingStatements::save)>;
+  constexpr size_t kMostRows = size_t{1} << (kSizes - 1);
+  while (!bindings.empty()) {
+    const size_t rows = std::bit_floor(std::min(bindings.size(), kMostRows));
+    Statement& statement = *statements.save[static_cast<size_t>(std::countr_zero(rows))];
+    for (size_t row = 0; row < rows; ++row) {
+      bindSave(statement, static_cast<int>(row) * kSaveColumns, *bindings[row]);
+    }
+    if (!statement.run()) {
+      return false;
+    }
+    bindings = bindings.subspan(rows);
+  }
+  return true;
+}
 
 proxy::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
   const ConnectionOptions connection_options{options.synchronous_full, options.busy_timeout_ms};
@@ -70,11 +130,9 @@ proxy::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOption
   if (!write) {
     return fail(write.error());
   }
-  const BindingStatements bindings{(*write)->prepare(kSaveBinding),
-                                   (*write)->prepare(kDeleteBinding),
-                                   (*write)->prepare(kDeleteExpired)};
-  if (bindings.save == nullptr || bindings.remove == nullptr || bindings.expire == nullptr) {
-    return fail(proxy::makeError(500, "cannot prepare the binding writes: " + (*write)->lastError()));
+  auto bindings = prepareBindingWrites(**write);
+  if (!bindings) {
+    return fail(bindings.error());
   }
   auto poll = Connection::open(options.path, connection_options);
   if (!poll) {
@@ -85,9 +143,12 @@ proxy::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOption
     return fail(version.error());
   }
   auto writer = std::make_unique<StorageThread>(
-      std::move(*write), StorageThread::Options{options.max_batch, options.max_delay_us});
+      std::move(*write), StorageThread::Options{options.max_batch, options.max_delay_us},
+      [statements = *bindings](Connection&, std::span<const BindingRecord* const> records) {
+        return saveBindings(statements, records);
+      });
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*sync), std::move(*poll),
-                                                      std::move(writer), bindings, *version));
+                                                      std::move(writer), *bindings, *version));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> sync, std::unique_ptr<Connection> poll,
@@ -207,14 +268,7 @@ std::vector<BindingRecord> SqliteStore::loadBindings() {
 }
 
 void SqliteStore::saveBinding(BindingRecord binding, Poster post, std::function<void(bool)> done) {
-  auto write = [statement = bindings_.save, b = std::move(binding)](Connection&) {
-    return runWrite(*statement, [&](Statement& s) {
-      s.bindText(1, b.aor).bindText(2, b.contact).bindText(3, b.instance).bindText(4, b.flow);
-      s.bindText(5, b.call_id).bindInt(6, b.cseq).bindInt(7, b.expires_at).bindInt(8, b.q1000);
-      s.bindText(9, b.user_agent).bindText(10, b.params);
-    });
-  };
-  writer_->submit(std::move(write), std::move(post), std::move(done));
+  writer_->submitSave(std::move(binding), std::move(post), std::move(done));
 }
 
 void SqliteStore::deleteBinding(std::string aor, std::string contact, Poster post,

@@ -5,10 +5,12 @@
 // and changedExternally() polls a third connection. Every method is thread-safe.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 
 #include "core-server/storage/sqlite_connection.h"
 #include "core-server/storage/storage_thread.h"
@@ -44,10 +46,16 @@ class SqliteStore final : public Store {
   // storage thread: finding them in the statement cache would hash the long SQL text
   // on every write. They live as long as the writer's connection, so as writer_.
   struct BindingStatements {
-    Statement* save;
+    // save[k] upserts 2^k bindings: one statement per binding would spend about as much
+    // again on starting the statement and opening its cursors as on the row itself.
+    std::array<Statement*, 5> save;
     Statement* remove;
     Statement* expire;
   };
+  static proxy::Result<BindingStatements> prepareBindingWrites(Connection& writer);
+  // StorageThread::SaveBindings with `statements.save`.
+  static bool saveBindings(const BindingStatements& statements,
+                           std::span<const BindingRecord* const> bindings);
 
   SqliteStore(std::unique_ptr<Connection> sync, std::unique_ptr<Connection> poll,
               std::unique_ptr<StorageThread> writer, BindingStatements bindings,

@@ -3,10 +3,12 @@
 // `producers` threads into a fresh file, timed from the first save until every
 // completion has run. Completions are "posted" inline on the storage thread, so the
 // number is the store's, not a loop's.
-// Usage: core_storage_bench [writes] [producers] [full] [refresh] [batch=N]
+// Usage: core_storage_bench [writes] [producers] [full] [refresh] [batch=N] [rate=N]
 //   full: synchronous=FULL; refresh: then save every binding again (a re-REGISTER),
 //   timed separately; batch=N: at most N writes per transaction (default 512), to see
-//   the per-commit cost of a lightly loaded server under valgrind.
+//   the per-commit cost of a lightly loaded server under valgrind; rate=N: submit N
+//   saves per second in all (default: as fast as possible), to see how many writes a
+//   transaction collects at a given load.
 #include <stdlib.h>
 
 #include <atomic>
@@ -29,6 +31,7 @@ struct Args {
   bool full = false;
   bool refresh = false;
   uint32_t max_batch = SqliteOptions{}.max_batch;
+  int rate = 0;  // saves per second from all producers; 0: no pacing
 };
 
 Args parse(int argc, char** argv) {
@@ -41,6 +44,9 @@ Args parse(int argc, char** argv) {
     args.refresh = args.refresh || word == "refresh";
     if (word.starts_with("batch=")) {
       args.max_batch = static_cast<uint32_t>(std::max(1, std::atoi(word.c_str() + 6)));
+    }
+    if (word.starts_with("rate=")) {
+      args.rate = std::max(0, std::atoi(word.c_str() + 5));
     }
   }
   return args;
@@ -58,6 +64,10 @@ bool savePass(SqliteStore& store, const Args& args, int pass) {
   for (int p = 0; p < args.producers; ++p) {
     threads.emplace_back([&, p] {
       for (int i = p; i < args.writes; i += args.producers) {
+        if (args.rate > 0) {  // save i is due i/rate seconds after the start
+          std::this_thread::sleep_until(start + std::chrono::microseconds(
+                                                    int64_t{i} * 1'000'000 / args.rate));
+        }
         BindingRecord b;
         b.aor = "user" + std::to_string(i) + "@example.test";
         b.contact = "sip:user" + std::to_string(i) + "@192.0.2.1:5060;transport=tcp";

@@ -9,9 +9,11 @@
 
 namespace core::storage {
 
-StorageThread::StorageThread(std::unique_ptr<Connection> connection, Options options)
+StorageThread::StorageThread(std::unique_ptr<Connection> connection, Options options,
+                             SaveBindings save_bindings)
     : options_{std::max<uint32_t>(options.max_batch, 1), options.max_delay_us},
       connection_(std::move(connection)),
+      save_bindings_(std::move(save_bindings)),
       thread_([this] { run(); }) {}
 
 StorageThread::~StorageThread() {
@@ -24,10 +26,19 @@ StorageThread::~StorageThread() {
 }
 
 void StorageThread::submit(Write write, Poster post, std::function<void(bool)> done) {
+  enqueue(Pending{std::move(write), std::move(post), std::move(done)});
+}
+
+void StorageThread::submitSave(BindingRecord binding, Poster post,
+                               std::function<void(bool)> done) {
+  enqueue(Pending{std::move(binding), std::move(post), std::move(done)});
+}
+
+void StorageThread::enqueue(Pending pending) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(Pending{std::move(write), std::move(post), std::move(done)});
+    queue_.push_back(std::move(pending));
     ++submitted_;
     // The writer waits for "not empty", then for "a full batch": only those two
     // moments can wake it, so most submits skip the futex call.
@@ -88,18 +99,14 @@ bool StorageThread::takeBatch(std::vector<Pending>& batch) {
 
 void StorageThread::commitBatch(std::vector<Pending>& batch) {
   Connection& db = *connection_;
-  std::vector<bool> applied(batch.size(), false);
   // Through the statement cache: parsing BEGIN and COMMIT anew costs more than a row.
   bool open = db.run("BEGIN IMMEDIATE");
   if (!open) {
     LOG_ERROR("storage: cannot begin a transaction: %s", db.lastError().c_str());
   }
-  for (size_t i = 0; open && i < batch.size(); ++i) {
-    applied[i] = batch[i].write(db);
-    if (!applied[i]) {
-      LOG_ERROR("storage: write failed: %s", db.lastError().c_str());
-      open = db.inTransaction();  // false when SQLite rolled the whole batch back
-    }
+  for (size_t i = 0; open && i < batch.size();) {
+    i += applyNext(db, std::span(batch).subspan(i));
+    open = db.inTransaction();  // false when SQLite rolled the whole batch back
   }
   const bool committed = open && db.run("COMMIT");
   if (open && !committed) {
@@ -113,18 +120,65 @@ void StorageThread::commitBatch(std::vector<Pending>& batch) {
     writes_ += batch.size();
     commits_ += committed ? 1 : 0;
   }
-  // Completions go out only now that the batch is durable (or known to be lost).
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Pending& pending = batch[i];
-    if (pending.post && pending.done) {
-      pending.post([done = std::move(pending.done), ok = committed && applied[i]] { done(ok); });
-    }
-  }
+  postCompletions(batch, committed);
   {
     std::lock_guard lock(mutex_);
     completed_ += batch.size();
   }
   settled_.notify_all();
+}
+
+size_t StorageThread::applyNext(Connection& db, std::span<Pending> rest) {
+  Pending& first = rest.front();
+  if (auto* write = std::get_if<Write>(&first.work)) {
+    first.applied = (*write)(db);
+    if (!first.applied) {
+      LOG_ERROR("storage: write failed: %s", db.lastError().c_str());
+    }
+    return 1;
+  }
+  const auto is_save = [](const Pending& p) { return std::holds_alternative<BindingRecord>(p.work); };
+  const auto saves = static_cast<size_t>(
+      std::find_if_not(rest.begin(), rest.end(), is_save) - rest.begin());
+  applySaves(db, rest.first(saves));
+  return saves;
+}
+
+void StorageThread::applySaves(Connection& db, std::span<Pending> saves) {
+  if (!save_bindings_) {
+    LOG_ERROR("storage: %zu binding saves with no way to save them", saves.size());
+    return;
+  }
+  save_run_.clear();
+  for (const Pending& save : saves) {
+    save_run_.push_back(&std::get<BindingRecord>(save.work));
+  }
+  if (save_bindings_(db, save_run_)) {
+    for (Pending& save : saves) {
+      save.applied = true;
+    }
+    return;
+  }
+  LOG_ERROR("storage: saving %zu bindings failed: %s", saves.size(), db.lastError().c_str());
+  // Each one again alone (saves are upserts: repeating those that went through is
+  // harmless), so that one bad binding fails alone, as any other write would.
+  for (size_t i = 0; i < saves.size() && db.inTransaction(); ++i) {
+    saves[i].applied = save_bindings_(db, {&save_run_[i], 1});
+    if (!saves[i].applied) {
+      LOG_ERROR("storage: write failed: %s", db.lastError().c_str());
+    }
+  }
+}
+
+void StorageThread::postCompletions(std::vector<Pending>& batch, bool committed) {
+  // Completions go out only now that the batch is durable (or known to be lost).
+  for (Pending& pending : batch) {
+    if (pending.post && pending.done) {
+      pending.post([done = std::move(pending.done), ok = committed && pending.applied] {
+        done(ok);
+      });
+    }
+  }
 }
 
 }  // namespace core::storage

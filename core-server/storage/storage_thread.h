@@ -4,6 +4,9 @@
 // queued writes (waiting at most max_delay_us after the first for others to join), runs
 // them in ONE transaction (group commit), and then posts each write's completion back
 // through the Poster given with it. Writes commit in submission order.
+// Binding saves, the bulk of the traffic, are queued as data (submitSave) rather than as
+// closures: consecutive saves in a batch are handed to the SaveBindings function together,
+// which writes them with a few multi-row statements instead of one statement each.
 #pragma once
 
 #include <condition_variable>
@@ -12,7 +15,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "core-server/storage/sqlite_connection.h"
@@ -24,13 +29,19 @@ class StorageThread {
  public:
   // Runs on the storage thread inside the batch transaction; false fails this write only.
   using Write = std::function<bool(Connection&)>;
+  // Saves `bindings` in order, on the storage thread inside the batch transaction; false
+  // if any failed. Saves must be upserts: after a failure the thread saves the same
+  // bindings again one at a time, to fail only those that fail alone.
+  using SaveBindings = std::function<bool(Connection&, std::span<const BindingRecord* const>)>;
 
   struct Options {
     uint32_t max_batch = 512;
     uint32_t max_delay_us = 2000;
   };
 
-  StorageThread(std::unique_ptr<Connection> connection, Options options);
+  // Without `save_bindings`, every submitSave() fails.
+  StorageThread(std::unique_ptr<Connection> connection, Options options,
+                SaveBindings save_bindings = {});
   // Commits everything still queued, then joins the thread.
   ~StorageThread();
   StorageThread(const StorageThread&) = delete;
@@ -39,6 +50,8 @@ class StorageThread {
   // Thread-safe. `done(ok)` is posted through `post` after the commit (or its failure);
   // either may be empty for fire-and-forget writes.
   void submit(Write write, Poster post, std::function<void(bool)> done);
+  // Thread-safe. Like submit(), for a write that SaveBindings performs.
+  void submitSave(BindingRecord binding, Poster post, std::function<void(bool)> done);
   // Thread-safe. Blocks until every write submitted before the call has been committed
   // (or has failed). Must not be called from the storage thread.
   void flush();
@@ -49,18 +62,27 @@ class StorageThread {
 
  private:
   struct Pending {
-    Write write;
+    std::variant<Write, BindingRecord> work;  // a BindingRecord is a save
     Poster post;
     std::function<void(bool)> done;
+    bool applied = false;  // the write succeeded (it commits if its batch does)
   };
 
+  void enqueue(Pending pending);
   void run();
   // Waits for the next batch; returns false once stopped with nothing left to do.
   bool takeBatch(std::vector<Pending>& batch);
   void commitBatch(std::vector<Pending>& batch);
+  // Applies the write at the front of `rest`, or all the saves that start there;
+  // returns how many writes it took.
+  size_t applyNext(Connection& db, std::span<Pending> rest);
+  void applySaves(Connection& db, std::span<Pending> saves);
+  void postCompletions(std::vector<Pending>& batch, bool committed);
 
   const Options options_;
   std::unique_ptr<Connection> connection_;  // used only on thread_
+  const SaveBindings save_bindings_;        // called only on thread_
+  std::vector<const BindingRecord*> save_run_;  // thread_'s scratch for applySaves()
 
   mutable std::mutex mutex_;         // guards the fields below; held only to hand writes over
   std::condition_variable wake_;     // the writer: work, a flush, or stop

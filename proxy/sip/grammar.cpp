@@ -70,7 +70,7 @@ const char* parseParams(std::string_view s, size_t i, ParamList& out) {
         return error;
       }
     }
-    out.push_back(p);
+    out.add(p);
   }
 }
 
@@ -165,14 +165,22 @@ bool unescapedEquals(std::string_view a, std::string_view b, bool case_insensiti
   }
 }
 
-std::string unescapeString(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+void appendUnescaped(std::string& out, std::string_view s) {
+  if (s.find('%') == std::string_view::npos) {
+    out.append(s);  // nothing to decode: the usual case
+    return;
+  }
   Unescaper u{s};
   char c = 0;
   while (u.next(c)) {
     out.push_back(c);
   }
+}
+
+std::string unescapeString(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  appendUnescaped(out, s);
   return out;
 }
 

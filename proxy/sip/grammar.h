@@ -29,9 +29,9 @@ enum CharClass : uint16_t {
   kGenValueEnd = 512,   // LWS ; , " : where an unquoted generic-param value ends
   kUriParamEnd = 1024,  // ; ? = : where a uri-parameter name or value ends
   // kUriChar minus the octets that end a part of a SIP URI:
-  kUserChar = 2048,       // minus : @ (user)
-  kPasswordChar = 4096,   // minus @ (password)
-  kUriParamChar = 8192,   // minus ; ? = (uri-parameter name or value)
+  kUserChar = 2048,      // minus : @ (user)
+  kPasswordChar = 4096,  // minus @ (password)
+  kUriParamChar = 8192,  // minus ; ? = (uri-parameter name or value)
 };
 
 constexpr bool oneOf(int c, std::string_view set) {
@@ -138,5 +138,6 @@ bool unescapedEquals(std::string_view a, std::string_view b, bool case_insensiti
 
 // Decodes %HH escapes, keeping invalid ones literally.
 std::string unescapeString(std::string_view s);
+void appendUnescaped(std::string& out, std::string_view s);
 
 }  // namespace proxy::sip::detail

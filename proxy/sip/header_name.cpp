@@ -132,8 +132,7 @@ constexpr size_t slotOf(std::string_view name) {
     return static_cast<size_t>(static_cast<unsigned char>(name[i]) | 0x20);
   };
   // Multipliers picked so that only Refer-To and Reply-To share a slot.
-  return (octet(0) * 11 + octet(1) + octet(name.size() - 1) * 7 + name.size() * 3) &
-         (kSlots - 1);
+  return (octet(0) * 11 + octet(1) + octet(name.size() - 1) * 7 + name.size() * 3) & (kSlots - 1);
 }
 
 constexpr auto kTable = [] {

@@ -116,9 +116,8 @@ bool Parser::parseRequestLine(std::string_view line) {
   }
   const std::string_view uri = rest.substr(0, sp2);
   const std::string_view version = rest.substr(sp2 + 1);
-  const bool whitespace = std::any_of(version.begin(), version.end(), [](char c) {
-    return c == ' ' || c == '\t' || c == '\r';
-  });
+  const bool whitespace = std::any_of(version.begin(), version.end(),
+                                      [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
   if (uri.empty() || whitespace) {
     return failExactly(400, "Extra whitespace in Request-Line");
   }

@@ -25,7 +25,8 @@ class NameAddr {
   const Uri& uri() const { return uri_; }
   std::string_view uriText() const { return uri_text_; }  // the text inside <...>
   std::span<const Param> paramList() const { return params_.span(); }
-  const std::vector<Param>& params() const { return params_.vector(); }  // see ParamList::vector()
+  // The same as a vector (made on first use; see ParamList::vector()).
+  const std::vector<Param>& params() const { return params_.vector(); }
   const Param* param(std::string_view name) const { return findParam(params_.span(), name); }
   std::string_view tag() const;  // "" when absent
   bool isWildcard() const { return wildcard_; }  // Contact: *
@@ -52,7 +53,8 @@ class Via {
   std::string_view host() const { return host_; }
   uint16_t port() const { return port_; }  // 0 when absent
   std::span<const Param> paramList() const { return params_.span(); }
-  const std::vector<Param>& params() const { return params_.vector(); }  // see ParamList::vector()
+  // The same as a vector (made on first use; see ParamList::vector()).
+  const std::vector<Param>& params() const { return params_.vector(); }
   const Param* param(std::string_view name) const { return findParam(params_.span(), name); }
   std::string_view branch() const;  // "" when absent
   bool hasRport() const { return param("rport") != nullptr; }

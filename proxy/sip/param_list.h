@@ -4,9 +4,11 @@
 // parsing a typical address allocates nothing; longer lists spill to the heap.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace proxy::sip {
@@ -25,8 +27,32 @@ class ParamList {
   static constexpr size_t kInline = 4;
 
   ParamList() {}  // leaves the inline slots uninitialized: only [0, size_) is ever read
+  // Copies and moves take the slots in use only.
+  ParamList(const ParamList& other) : size_(other.size_), heap_(other.heap_) { copySlots(other); }
+  ParamList(ParamList&& other) noexcept : size_(other.size_), heap_(std::move(other.heap_)) {
+    copySlots(other);
+    other.size_ = 0;
+  }
+  ParamList& operator=(const ParamList& other) {
+    if (this != &other) {
+      size_ = other.size_;
+      heap_ = other.heap_;
+      copySlots(other);
+    }
+    return *this;
+  }
+  ParamList& operator=(ParamList&& other) noexcept {
+    if (this != &other) {
+      size_ = other.size_;
+      heap_ = std::move(other.heap_);
+      copySlots(other);
+      other.size_ = 0;
+    }
+    return *this;
+  }
+  ~ParamList() = default;
 
-  void push_back(const Param& p) {
+  void add(const Param& p) {
     if (size_ < kInline) {
       inline_.slots[size_] = p;
     } else {
@@ -58,9 +84,12 @@ class ParamList {
 
  private:
   const Param* data() const { return size_ <= kInline ? inline_.slots : heap_.data(); }
+  void copySlots(const ParamList& other) {
+    std::copy_n(other.inline_.slots, std::min(other.size_, kInline), inline_.slots);
+  }
 
   // A union, so constructing a list (one per parsed URI, address or Via)
-  // writes nothing here; Param is trivially copyable, so copies stay trivial.
+  // writes nothing here.
   union Slots {
     Slots() {}
     Param slots[kInline];

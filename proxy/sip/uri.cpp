@@ -68,7 +68,7 @@ const char* parseUriParams(std::string_view s, size_t& i, ParamList& out) {
       p.value = s.substr(value_begin, i - value_begin);
       p.has_value = true;
     }
-    out.push_back(p);
+    out.add(p);
   }
   return nullptr;
 }
@@ -197,12 +197,15 @@ std::string Uri::aor() const {
     return std::string(text_);
   }
   std::string out;
+  out.reserve(user_.size() + 1 + host_.size());  // unescaping only shortens the user
   if (!user_.empty()) {
-    out = unescape(user_);
+    detail::appendUnescaped(out, user_);
     out.push_back('@');
   }
-  for (char c : host_) {
-    out.push_back(asciiLower(c));
+  const size_t host_begin = out.size();
+  out.append(host_);
+  for (size_t i = host_begin; i < out.size(); ++i) {
+    out[i] = asciiLower(out[i]);
   }
   return out;
 }

@@ -26,13 +26,14 @@ class Uri {
   static Result<Uri> parse(std::string_view text);
 
   std::string_view scheme() const { return scheme_; }  // "sip", "sips", "tel", ...
-  bool isSip() const { return sip_; }                   // sip or sips
+  bool isSip() const { return sip_; }                  // sip or sips
   std::string_view user() const { return user_; }      // still %-escaped
   std::string_view password() const { return password_; }
   std::string_view host() const { return host_; }      // IPv6 keeps its [brackets]
   uint16_t port() const { return port_; }              // 0 when absent
   std::span<const Param> paramList() const { return params_.span(); }
-  const std::vector<Param>& params() const { return params_.vector(); }  // see ParamList::vector()
+  // The same as a vector (made on first use; see ParamList::vector()).
+  const std::vector<Param>& params() const { return params_.vector(); }
   const Param* param(std::string_view name) const { return findParam(params_.span(), name); }
   std::string_view headers() const { return headers_; }  // after '?', raw
   std::string_view opaque() const { return opaque_; }    // non-SIP schemes: all after ':'

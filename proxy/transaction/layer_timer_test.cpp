@@ -29,8 +29,10 @@ TEST_CASE("LayerTimer runs retransmissions and timer F on a real loop") {
     uv_run(&loop, UV_RUN_DEFAULT);  // returns when no timer is pending any more
     REQUIRE(responses.got.size() == 1);
     CHECK(responses.got[0].status == 408);
-    // 5, 10, 20, 40, 40, ... ms apart until 320 ms: at least 8 retransmissions.
-    CHECK(sender.sent.size() >= 9);
+    // 5, 10, 20, 40, 40, ... ms apart until 320 ms. A loaded machine may wake the loop
+    // late and merge retransmissions, so only require that the real loop drove some;
+    // the exact schedule is checked with a ManualClock in client_transaction_test.cpp.
+    CHECK(sender.sent.size() >= 3);
     CHECK(layer.clientCount() == 0);
     driver.reset();
   }

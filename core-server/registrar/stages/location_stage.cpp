@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core-server/registrar/stages/location_stage.h"
 
-#include "proxy/base/strings.h"
+#include "core-server/registrar/register_request.h"
 #include "proxy/routing/shard_router.h"
 
 namespace core::registrar {
@@ -20,7 +20,7 @@ Verdict LocationStage::onRequest(proxy::routing::ContextPtr& ctx) {
     ctx->router.reply(*ctx, 404, "Not Found");
     return Verdict::Done;
   }
-  std::string aor = proxy::toLower(uri->aor());  // location keys are lowercase
+  const std::string aor = canonicalAor(*uri);
   for (const Binding* binding : location_.lookup(aor)) {
     ctx->targets.push_back(proxy::routing::Target{binding->contact, binding->flow});
   }
