@@ -147,8 +147,8 @@ proxy::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOption
       [statements = *bindings](Connection&, std::span<const BindingRecord* const> records) {
         return saveBindings(statements, records);
       });
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*sync), std::move(*poll),
-                                                      std::move(writer), *bindings, *version));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(*sync), std::move(*poll), std::move(writer), *bindings, *version));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> sync, std::unique_ptr<Connection> poll,

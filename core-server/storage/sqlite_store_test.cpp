@@ -112,6 +112,30 @@ TEST_CASE("later writes to the same binding win (writes commit in submission ord
   CHECK(bindings[0].cseq == 300);
 }
 
+TEST_CASE("saves and deletes queued together apply in submission order") {
+  TempDir dir;
+  auto store = openStore(dir.file("confab.db"), 200'000);  // one batch, several save runs
+  auto save = [&](const std::string& aor, uint32_t cseq) {
+    BindingRecord b = makeBinding(aor, "sip:c@1");
+    b.cseq = cseq;
+    store->saveBinding(std::move(b), {}, {});
+  };
+  save("a@x", 1);
+  save("b@x", 1);
+  save("a@x", 2);  // the same binding twice in one run of saves
+  store->deleteBinding("a@x", "sip:c@1", {}, {});
+  save("a@x", 3);
+  save("c@x", 1);
+  store->deleteBinding("b@x", "sip:c@1", {}, {});
+  store->flush();
+  auto bindings = store->loadBindings();
+  REQUIRE(bindings.size() == 2);
+  CHECK(bindings[0].aor == "a@x");
+  CHECK(bindings[0].cseq == 3);
+  CHECK(bindings[1].aor == "c@x");
+  CHECK(store->commits() == 1);
+}
+
 TEST_CASE("a save's completion runs through the poster, after the row is visible to others") {
   TempDir dir;
   const std::string path = dir.file("confab.db");

@@ -65,8 +65,8 @@ bool savePass(SqliteStore& store, const Args& args, int pass) {
     threads.emplace_back([&, p] {
       for (int i = p; i < args.writes; i += args.producers) {
         if (args.rate > 0) {  // save i is due i/rate seconds after the start
-          std::this_thread::sleep_until(start + std::chrono::microseconds(
-                                                    int64_t{i} * 1'000'000 / args.rate));
+          std::this_thread::sleep_until(
+              start + std::chrono::microseconds(int64_t{i} * 1'000'000 / args.rate));
         }
         BindingRecord b;
         b.aor = "user" + std::to_string(i) + "@example.test";

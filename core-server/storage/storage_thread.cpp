@@ -29,8 +29,7 @@ void StorageThread::submit(Write write, Poster post, std::function<void(bool)> d
   enqueue(Pending{std::move(write), std::move(post), std::move(done)});
 }
 
-void StorageThread::submitSave(BindingRecord binding, Poster post,
-                               std::function<void(bool)> done) {
+void StorageThread::submitSave(BindingRecord binding, Poster post, std::function<void(bool)> done) {
   enqueue(Pending{std::move(binding), std::move(post), std::move(done)});
 }
 
@@ -137,9 +136,11 @@ size_t StorageThread::applyNext(Connection& db, std::span<Pending> rest) {
     }
     return 1;
   }
-  const auto is_save = [](const Pending& p) { return std::holds_alternative<BindingRecord>(p.work); };
-  const auto saves = static_cast<size_t>(
-      std::find_if_not(rest.begin(), rest.end(), is_save) - rest.begin());
+  const auto is_save = [](const Pending& p) {
+    return std::holds_alternative<BindingRecord>(p.work);
+  };
+  const auto saves =
+      static_cast<size_t>(std::find_if_not(rest.begin(), rest.end(), is_save) - rest.begin());
   applySaves(db, rest.first(saves));
   return saves;
 }
@@ -174,9 +175,8 @@ void StorageThread::postCompletions(std::vector<Pending>& batch, bool committed)
   // Completions go out only now that the batch is durable (or known to be lost).
   for (Pending& pending : batch) {
     if (pending.post && pending.done) {
-      pending.post([done = std::move(pending.done), ok = committed && pending.applied] {
-        done(ok);
-      });
+      pending.post(
+          [done = std::move(pending.done), ok = committed && pending.applied] { done(ok); });
     }
   }
 }

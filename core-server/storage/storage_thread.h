@@ -80,8 +80,8 @@ class StorageThread {
   void postCompletions(std::vector<Pending>& batch, bool committed);
 
   const Options options_;
-  std::unique_ptr<Connection> connection_;  // used only on thread_
-  const SaveBindings save_bindings_;        // called only on thread_
+  std::unique_ptr<Connection> connection_;      // used only on thread_
+  const SaveBindings save_bindings_;            // called only on thread_
   std::vector<const BindingRecord*> save_run_;  // thread_'s scratch for applySaves()
 
   mutable std::mutex mutex_;         // guards the fields below; held only to hand writes over

@@ -6,7 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <span>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core-server/storage/storage_testing.h"
 
@@ -18,7 +21,8 @@ namespace {
 
 // A scratch database with one table and a writer thread on it.
 struct Fixture {
-  explicit Fixture(StorageThread::Options options, ConnectionOptions connection = {}) {
+  explicit Fixture(StorageThread::Options options, ConnectionOptions connection = {},
+                   StorageThread::SaveBindings save_bindings = {}) {
     auto setup = Connection::open(path, connection);
     REQUIRE(setup);
     REQUIRE(
@@ -28,7 +32,8 @@ struct Fixture {
                        "DEFERRABLE INITIALLY DEFERRED);"));
     auto writer_connection = Connection::open(path, connection);
     REQUIRE(writer_connection);
-    writer = std::make_unique<StorageThread>(std::move(*writer_connection), options);
+    writer = std::make_unique<StorageThread>(std::move(*writer_connection), options,
+                                             std::move(save_bindings));
   }
 
   void insert(int64_t k, std::function<void(bool)> done) {
@@ -45,6 +50,27 @@ struct Fixture {
   TestLoop loop;
   std::unique_ptr<StorageThread> writer;
 };
+
+// Saves each binding as key `cseq` of table t, as an upsert (as the real one is), and
+// refuses the AOR "bad"; records how many bindings each call got.
+StorageThread::SaveBindings saveCseqs(std::vector<size_t>& runs) {
+  return [&runs](Connection& db, std::span<const BindingRecord* const> bindings) {
+    runs.push_back(bindings.size());
+    for (const BindingRecord* b : bindings) {
+      Statement* s = db.prepare("INSERT INTO t(k) VALUES(?1) ON CONFLICT(k) DO NOTHING");
+      if (b->aor == "bad" || s == nullptr || !s->bindInt(1, b->cseq).run()) {
+        return false;
+      }
+    }
+    return true;
+  };
+}
+
+BindingRecord withCseq(uint32_t cseq, const std::string& aor = "a@x") {
+  BindingRecord b = makeBinding(aor, "sip:a@1");
+  b.cseq = cseq;
+  return b;
+}
 
 }  // namespace
 
@@ -174,4 +200,50 @@ TEST_CASE("writes from several threads all land") {
   f.writer->flush();
   CHECK(countRows(f.path, "t") == kThreads * kEach);
   CHECK(f.writer->writes() == kThreads * kEach);
+}
+
+TEST_CASE("consecutive saves of a batch are saved together, in order with the other writes") {
+  std::vector<size_t> runs;
+  Fixture f({.max_batch = 64, .max_delay_us = 200'000}, {}, saveCseqs(runs));
+  std::vector<int> order;  // completion order
+  auto note = [&](int id) { return [&order, id](bool ok) { order.push_back(ok ? id : -id); }; };
+  f.writer->submitSave(withCseq(1), f.loop.poster(), note(1));
+  f.writer->submitSave(withCseq(2), f.loop.poster(), note(2));
+  f.writer->submitSave(withCseq(3), f.loop.poster(), note(3));
+  f.insert(100, note(100));
+  f.writer->submitSave(withCseq(4), f.loop.poster(), note(4));
+  f.writer->flush();
+  REQUIRE(f.loop.runUntil([&] { return order.size() == 5; }));
+  CHECK(runs == std::vector<size_t>{3, 1});
+  CHECK(order == std::vector<int>{1, 2, 3, 100, 4});
+  CHECK(f.writer->commits() == 1);
+  CHECK(f.writer->writes() == 5);
+  CHECK(countRows(f.path, "t") == 5);
+}
+
+TEST_CASE("a save that fails fails alone, though it was saved together with others") {
+  std::vector<size_t> runs;
+  Fixture f({.max_batch = 64, .max_delay_us = 200'000}, {}, saveCseqs(runs));
+  std::vector<int> results;
+  auto note = [&](bool ok) { results.push_back(ok); };
+  f.writer->submitSave(withCseq(1), f.loop.poster(), note);
+  f.writer->submitSave(withCseq(2, "bad"), f.loop.poster(), note);
+  f.writer->submitSave(withCseq(3), f.loop.poster(), note);
+  f.writer->flush();
+  REQUIRE(f.loop.runUntil([&] { return results.size() == 3; }));
+  CHECK(results == std::vector<int>{1, 0, 1});
+  CHECK(runs == std::vector<size_t>{3, 1, 1, 1});  // together, then again one by one
+  CHECK(f.writer->commits() == 1);
+  CHECK(countRows(f.path, "t") == 2);
+}
+
+TEST_CASE("without a way to save bindings, saves fail and other writes still commit") {
+  Fixture f({.max_batch = 64, .max_delay_us = 200'000});
+  std::vector<int> results;
+  f.writer->submitSave(withCseq(1), f.loop.poster(), [&](bool ok) { results.push_back(ok); });
+  f.insert(2, [&](bool ok) { results.push_back(ok); });
+  f.writer->flush();
+  REQUIRE(f.loop.runUntil([&] { return results.size() == 2; }));
+  CHECK(results == std::vector<int>{0, 1});
+  CHECK(countRows(f.path, "t") == 1);
 }

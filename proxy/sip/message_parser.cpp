@@ -164,9 +164,12 @@ bool Parser::parseStatusLine(std::string_view line) {
   return true;
 }
 
+// The per-line steps (logicalLineEnd, parseHeaderLine, addField) are declared
+// inline so they fold into the parseHeaders() loop: it runs once per header line.
+
 // Returns the index of the LF that ends the header line starting at `begin`,
 // turning each CRLF + WS continuation into spaces in place (RFC 3261 §7.3.1).
-size_t Parser::logicalLineEnd(size_t begin) {
+inline size_t Parser::logicalLineEnd(size_t begin) {
   size_t i = begin;
   for (;;) {
     const void* nl = std::memchr(buf_ + i, '\n', size_ - i);
@@ -211,7 +214,7 @@ bool Parser::parseHeaders() {
 }
 
 // message-header = field-name HCOLON field-value; HCOLON = *( SP / HTAB ) ":" SWS.
-bool Parser::parseHeaderLine(std::string_view line) {
+inline bool Parser::parseHeaderLine(std::string_view line) {
   const size_t name_end = detail::scanToken(line, 0);
   size_t colon = name_end;
   while (colon < line.size() && (line[colon] == ' ' || line[colon] == '\t')) {
@@ -229,7 +232,7 @@ bool Parser::parseHeaderLine(std::string_view line) {
   return isListHeader(id) ? addListField(id, name, value) : addField(id, name, value);
 }
 
-bool Parser::addField(HeaderName id, std::string_view name, std::string_view value) {
+inline bool Parser::addField(HeaderName id, std::string_view name, std::string_view value) {
   if (msg_.fields_.size() >= limits_.max_headers) {
     return fail(400, "Too many header fields");
   }

@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string_view>
+#include <utility>
+
 namespace proxy::sip {
 namespace {
 
@@ -166,6 +169,38 @@ TEST_CASE("malformed Vias are 400") {
       CHECK(via.error().status == 400);
     }
   }
+}
+
+TEST_CASE("long parameter lists: past the inline slots, in order, through copies") {
+  const std::string_view text =
+      "<sip:a@b;p1;p2=2;p3;p4=4;p5;p6=6>;tag=t;expires=60;reg-id=1;+sip.instance=\"<urn:x>\""
+      ";q=0.5;x";
+  const NameAddr na = mustParse(text);
+  NameAddr copy = na;
+  const NameAddr moved = std::move(copy);
+  NameAddr assigned = mustParse("<sip:c@d>");
+  assigned = moved;
+  const NameAddr* const all[] = {&na, &moved, &assigned};
+  for (const NameAddr* each : all) {
+    REQUIRE(each->paramList().size() == 6);
+    REQUIRE(each->params().size() == 6);
+    CHECK(each->paramList()[0].name == "tag");
+    CHECK(each->paramList()[5].name == "x");
+    CHECK(each->params()[4].value == "0.5");
+    CHECK(each->param("+SIP.INSTANCE")->value == "<urn:x>");
+    CHECK(each->tag() == "t");
+    REQUIRE(each->uri().paramList().size() == 6);
+    CHECK(each->uri().params()[5].value == "6");
+    CHECK(each->uri().param("p6")->value == "6");
+    CHECK(each->uri().param("p1") != nullptr);
+  }
+
+  auto via = Via::parse("SIP/2.0/UDP h;a=1;b;c=3;d;e=5;branch=z9hG4bK-x;rport");
+  REQUIRE(via);
+  CHECK(via->paramList().size() == 7);
+  CHECK(via->params().size() == 7);
+  CHECK(via->branch() == "z9hG4bK-x");
+  CHECK(via->hasRport());
 }
 
 TEST_CASE("CSeq parses number and method") {
