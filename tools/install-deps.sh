@@ -7,10 +7,10 @@ pkgs=(build-essential cmake ninja-build pkg-config openssl python3
       libuv1-dev libssl-dev libc-ares-dev libexpat1-dev libyaml-cpp-dev doctest-dev
       libsqlite3-dev sqlite3 libwebsockets-dev nlohmann-json3-dev)
 if [ "$want" = test ] || [ "$want" = bench ]; then
-  pkgs+=(clang libclang-rt-14-dev sip-tester baresip-core)
+  pkgs+=(clang libclang-rt-14-dev sip-tester baresip-core pidgin-sipe libpurple-dev)
 fi
 if [ "$want" = bench ]; then
-  pkgs+=(kamailio)
+  pkgs+=(kamailio kamailio-presence-modules)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

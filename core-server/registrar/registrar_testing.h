@@ -92,6 +92,18 @@ class FlakyStore final : public storage::Store {
     ++expired_sweeps;
     inner->deleteExpiredBindings(now);
   }
+  std::vector<storage::StateRecord> loadStates(const std::string& kind, int64_t now) override {
+    return inner->loadStates(kind, now);
+  }
+  void putState(storage::StateRecord r, storage::Poster post,
+                std::function<void(bool)> done) override {
+    inner->putState(std::move(r), std::move(post), std::move(done));
+  }
+  void deleteState(std::string kind, std::string key, storage::Poster post,
+                   std::function<void(bool)> done) override {
+    inner->deleteState(std::move(kind), std::move(key), std::move(post), std::move(done));
+  }
+  void deleteExpiredStates(int64_t now) override { inner->deleteExpiredStates(now); }
   void flush() override { inner->flush(); }
 };
 

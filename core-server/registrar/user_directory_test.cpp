@@ -7,7 +7,7 @@ namespace core::registrar {
 namespace {
 
 storage::UserRecord user(std::string aor, std::string realm, std::string ha1) {
-  return storage::UserRecord{std::move(aor), std::move(realm), std::move(ha1), ""};
+  return storage::UserRecord{std::move(aor), std::move(realm), std::move(ha1), "", ""};
 }
 
 TEST_CASE("a username is either the full AOR or its user part") {

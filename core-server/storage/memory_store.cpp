@@ -68,6 +68,42 @@ class MemoryStore final : public Store {
                   [&](const auto& entry) { return entry.second.expires_at <= now_unix; });
   }
 
+  std::vector<StateRecord> loadStates(const std::string& kind, int64_t now_unix) override {
+    std::lock_guard lock(mutex_);
+    std::vector<StateRecord> records;
+    for (const auto& [key, record] : states_) {
+      if (key.first == kind && (record.expires_at == 0 || record.expires_at > now_unix)) {
+        records.push_back(record);
+      }
+    }
+    return records;
+  }
+
+  void putState(StateRecord record, Poster post, std::function<void(bool)> done) override {
+    {
+      std::lock_guard lock(mutex_);
+      Key key{record.kind, record.key};
+      states_[std::move(key)] = std::move(record);
+    }
+    complete(post, std::move(done));
+  }
+
+  void deleteState(std::string kind, std::string key, Poster post,
+                   std::function<void(bool)> done) override {
+    {
+      std::lock_guard lock(mutex_);
+      states_.erase(Key{std::move(kind), std::move(key)});
+    }
+    complete(post, std::move(done));
+  }
+
+  void deleteExpiredStates(int64_t now_unix) override {
+    std::lock_guard lock(mutex_);
+    std::erase_if(states_, [&](const auto& entry) {
+      return entry.second.expires_at > 0 && entry.second.expires_at <= now_unix;
+    });
+  }
+
   void flush() override {}  // every write is already "committed"
 
  private:
@@ -82,6 +118,7 @@ class MemoryStore final : public Store {
   std::mutex mutex_;
   std::map<std::string, UserRecord> users_;
   std::map<Key, BindingRecord> bindings_;
+  std::map<Key, StateRecord> states_;  // by kind, key
 };
 
 }  // namespace

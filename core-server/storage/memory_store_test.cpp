@@ -9,9 +9,9 @@ using namespace core::storage::testing;
 
 TEST_CASE("memory store: users") {
   auto store = openMemoryStore();
-  CHECK(store->putUser(UserRecord{"b@x", "x", "1", "2"}));
-  CHECK(store->putUser(UserRecord{"a@x", "x", "3", "4"}));
-  CHECK(store->putUser(UserRecord{"b@x", "x", "5", "6"}));
+  CHECK(store->putUser(UserRecord{"b@x", "x", "1", "2", ""}));
+  CHECK(store->putUser(UserRecord{"a@x", "x", "3", "4", ""}));
+  CHECK(store->putUser(UserRecord{"b@x", "x", "5", "6", ""}));
   auto users = store->loadUsers();
   REQUIRE(users.size() == 2);
   CHECK(users[0].aor == "a@x");
@@ -44,4 +44,20 @@ TEST_CASE("memory store: binding completions arrive through the poster, like SQL
   auto bindings = store->loadBindings();
   REQUIRE(bindings.size() == 1);
   CHECK(bindings[0].expires_at == 300);
+}
+
+TEST_CASE("memory store: state records by kind, with expiry") {
+  auto store = openMemoryStore();
+  TestLoop loop;
+  int done = 0;
+  store->putState({"k", "a", "x@y", "1", 0}, loop.poster(), [&](bool ok) { done += ok; });
+  store->putState({"k", "b", "x@y", "2", 10}, {}, {});
+  store->putState({"other", "a", "x@y", "3", 0}, {}, {});
+  REQUIRE(loop.runUntil([&] { return done == 1; }));
+  CHECK(store->loadStates("k", 5).size() == 2);
+  CHECK(store->loadStates("k", 10).size() == 1);
+  store->deleteExpiredStates(10);
+  store->deleteState("k", "a", {}, {});
+  CHECK(store->loadStates("k", 0).empty());
+  CHECK(store->loadStates("other", 0).size() == 1);
 }

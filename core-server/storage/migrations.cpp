@@ -28,6 +28,17 @@ constexpr const char* kMigrations[] = {
       CREATE TRIGGER users_deleted AFTER DELETE ON users BEGIN
         UPDATE meta SET value = value + 1 WHERE key = 'users_version'; END;
     )sql",
+    // 2: service state records (see StateRecord in store.h).
+    R"sql(
+      CREATE TABLE state(kind TEXT, key TEXT, aor TEXT, value TEXT, expires_at INTEGER,
+                         PRIMARY KEY(kind, key));
+      CREATE INDEX state_expires_at ON state(expires_at) WHERE expires_at > 0;
+    )sql",
+    // 3: the NTLM password hash, for OCS/Lync-dialect clients that cannot do digest.
+    // Users added before it have none until `confabctl user add` sets them again.
+    R"sql(
+      ALTER TABLE users ADD COLUMN nt_hash TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 proxy::Error failure(const std::string& what, Connection& connection) {

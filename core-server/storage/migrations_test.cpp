@@ -36,6 +36,7 @@ TEST_CASE("a fresh file is migrated to the current schema in WAL mode, and reope
     CHECK(tableCount(*c, "users") == 1);
     CHECK(tableCount(*c, "bindings") == 1);
     CHECK(tableCount(*c, "meta") == 1);
+    CHECK(tableCount(*c, "state") == 1);
     REQUIRE(c->exec("INSERT INTO users(aor) VALUES('keep@example.test')"));
   }
   auto c = openRaw(path);

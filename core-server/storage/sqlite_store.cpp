@@ -14,11 +14,11 @@ namespace {
 
 constexpr std::string_view kUsersVersion = "SELECT value FROM meta WHERE key = 'users_version'";
 constexpr std::string_view kSelectUsers =
-    "SELECT aor, realm, ha1_md5, ha1_sha256 FROM users ORDER BY aor";
+    "SELECT aor, realm, ha1_md5, ha1_sha256, nt_hash FROM users ORDER BY aor";
 constexpr std::string_view kUpsertUser =
-    "INSERT INTO users(aor, realm, ha1_md5, ha1_sha256) VALUES(?1, ?2, ?3, ?4) "
+    "INSERT INTO users(aor, realm, ha1_md5, ha1_sha256, nt_hash) VALUES(?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT(aor) DO UPDATE SET realm = excluded.realm, ha1_md5 = excluded.ha1_md5, "
-    "ha1_sha256 = excluded.ha1_sha256";
+    "ha1_sha256 = excluded.ha1_sha256, nt_hash = excluded.nt_hash";
 constexpr std::string_view kDeleteUser = "DELETE FROM users WHERE aor = ?1";
 constexpr std::string_view kSelectBindings =
     "SELECT aor, contact, instance, flow, call_id, cseq, expires_at, q1000, user_agent, params "
@@ -39,6 +39,16 @@ constexpr std::string_view kSaveConflict =
     "user_agent = excluded.user_agent, params = excluded.params";
 constexpr std::string_view kDeleteBinding = "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2";
 constexpr std::string_view kDeleteExpired = "DELETE FROM bindings WHERE expires_at <= ?1";
+constexpr std::string_view kSelectStates =
+    "SELECT kind, key, aor, value, expires_at FROM state "
+    "WHERE kind = ?1 AND (expires_at = 0 OR expires_at > ?2) ORDER BY key";
+constexpr std::string_view kUpsertState =
+    "INSERT INTO state(kind, key, aor, value, expires_at) VALUES(?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT(kind, key) DO UPDATE SET aor = excluded.aor, value = excluded.value, "
+    "expires_at = excluded.expires_at";
+constexpr std::string_view kDeleteState = "DELETE FROM state WHERE kind = ?1 AND key = ?2";
+constexpr std::string_view kDeleteExpiredStates =
+    "DELETE FROM state WHERE expires_at > 0 AND expires_at <= ?1";
 
 // Marks the users as unknown after a failed load, so the next poll asks for a reload.
 constexpr int64_t kUsersUnknown = -1;
@@ -176,8 +186,8 @@ std::vector<UserRecord> SqliteStore::loadUsers() {
   if (ok) {
     StatementScope scope(*select);
     while (select->next()) {
-      users.push_back(
-          UserRecord{select->text(0), select->text(1), select->text(2), select->text(3)});
+      users.push_back(UserRecord{select->text(0), select->text(1), select->text(2), select->text(3),
+                                 select->text(4)});
     }
     ok = select->ok();
   }
@@ -214,7 +224,7 @@ bool SqliteStore::putUser(const UserRecord& user) {
   return changeUsers([&](Connection& db) {
     return runWrite(db, kUpsertUser, [&](Statement& s) {
       s.bindText(1, user.aor).bindText(2, user.realm).bindText(3, user.ha1_md5);
-      s.bindText(4, user.ha1_sha256);
+      s.bindText(4, user.ha1_sha256).bindText(5, user.nt_hash);
     });
   });
 }
@@ -283,6 +293,51 @@ void SqliteStore::deleteBinding(std::string aor, std::string contact, Poster pos
 void SqliteStore::deleteExpiredBindings(int64_t now_unix) {
   auto write = [statement = bindings_.expire, now_unix](Connection&) {
     return runWrite(*statement, [&](Statement& s) { s.bindInt(1, now_unix); });
+  };
+  writer_->submit(std::move(write), {}, {});
+}
+
+std::vector<StateRecord> SqliteStore::loadStates(const std::string& kind, int64_t now_unix) {
+  std::lock_guard lock(sync_mutex_);
+  std::vector<StateRecord> records;
+  Statement* select = sync_->prepare(kSelectStates);
+  if (select == nullptr) {
+    LOG_ERROR("storage: cannot load %s records: %s", kind.c_str(), sync_->lastError().c_str());
+    return records;
+  }
+  StatementScope scope(*select);
+  select->bindText(1, kind).bindInt(2, now_unix);
+  while (select->next()) {
+    records.push_back(StateRecord{select->text(0), select->text(1), select->text(2),
+                                  select->text(3), select->integer(4)});
+  }
+  if (!select->ok()) {
+    LOG_ERROR("storage: loading %s records failed: %s", kind.c_str(), sync_->lastError().c_str());
+  }
+  return records;
+}
+
+void SqliteStore::putState(StateRecord record, Poster post, std::function<void(bool)> done) {
+  auto write = [record = std::move(record)](Connection& db) {
+    return runWrite(db, kUpsertState, [&](Statement& s) {
+      s.bindText(1, record.kind).bindText(2, record.key).bindText(3, record.aor);
+      s.bindText(4, record.value).bindInt(5, record.expires_at);
+    });
+  };
+  writer_->submit(std::move(write), std::move(post), std::move(done));
+}
+
+void SqliteStore::deleteState(std::string kind, std::string key, Poster post,
+                              std::function<void(bool)> done) {
+  auto write = [kind = std::move(kind), key = std::move(key)](Connection& db) {
+    return runWrite(db, kDeleteState, [&](Statement& s) { s.bindText(1, kind).bindText(2, key); });
+  };
+  writer_->submit(std::move(write), std::move(post), std::move(done));
+}
+
+void SqliteStore::deleteExpiredStates(int64_t now_unix) {
+  auto write = [now_unix](Connection& db) {
+    return runWrite(db, kDeleteExpiredStates, [&](Statement& s) { s.bindInt(1, now_unix); });
   };
   writer_->submit(std::move(write), {}, {});
 }

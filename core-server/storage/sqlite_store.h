@@ -35,6 +35,11 @@ class SqliteStore final : public Store {
   void deleteBinding(std::string aor, std::string contact, Poster post,
                      std::function<void(bool)> done) override;
   void deleteExpiredBindings(int64_t now_unix) override;
+  std::vector<StateRecord> loadStates(const std::string& kind, int64_t now_unix) override;
+  void putState(StateRecord record, Poster post, std::function<void(bool)> done) override;
+  void deleteState(std::string kind, std::string key, Poster post,
+                   std::function<void(bool)> done) override;
+  void deleteExpiredStates(int64_t now_unix) override;
   void flush() override;
 
   // Writer statistics (tests, admin): transactions committed and writes completed.

@@ -23,7 +23,7 @@ std::unique_ptr<SqliteStore> openStore(const std::string& path, uint32_t max_del
 }
 
 UserRecord makeUser(const std::string& aor, const std::string& ha1 = "00") {
-  return UserRecord{aor, "example.test", ha1, ha1 + ha1};
+  return UserRecord{aor, "example.test", ha1, ha1 + ha1, "nt" + ha1};
 }
 
 // Saves and waits for the posted completion; returns its verdict.
@@ -50,6 +50,7 @@ TEST_CASE("users: put, update, load, delete") {
   CHECK(users[1].realm == "example.test");
   CHECK(users[1].ha1_md5 == "b2");
   CHECK(users[1].ha1_sha256 == "b2b2");
+  CHECK(users[1].nt_hash == "ntb2");
 
   CHECK(store->deleteUser("alice@example.test"));
   CHECK_FALSE(store->deleteUser("alice@example.test"));  // no longer there
@@ -280,4 +281,40 @@ TEST_CASE("open fails with a message when the path cannot be a database") {
   auto store = openSqliteStore(SqliteOptions{.path = dir.path()}, &error);  // a directory
   CHECK(store == nullptr);
   CHECK(error.find(dir.path()) != std::string::npos);
+}
+
+TEST_CASE("state records: upsert, delete, expiry, per kind, and survive a restart") {
+  TempDir dir;
+  const std::string path = dir.file("confab.db");
+  TestLoop loop;
+  {
+    auto store = openStore(path);
+    int done = 0;
+    auto count = [&](bool ok) {
+      CHECK(ok);
+      ++done;
+    };
+    store->putState({"presence.sub", "k1", "alice@x", "v1", 0}, loop.poster(), count);
+    store->putState({"presence.sub", "k2", "bob@x", "v2", 100}, loop.poster(), count);
+    store->putState({"presence.pub", "k1", "alice@x", "other kind", 0}, loop.poster(), count);
+    store->putState({"presence.sub", "k1", "alice@x", "v1b", 500}, loop.poster(), count);
+    REQUIRE(loop.runUntil([&] { return done == 4; }));
+
+    auto subs = store->loadStates("presence.sub", 50);
+    REQUIRE(subs.size() == 2);
+    CHECK(subs[0].key == "k1");
+    CHECK(subs[0].value == "v1b");  // replaced in place
+    CHECK(subs[0].expires_at == 500);
+    CHECK(subs[1].aor == "bob@x");
+    CHECK(store->loadStates("presence.sub", 100).size() == 1);  // k2 expired at 100
+
+    store->deleteExpiredStates(100);
+    store->deleteState("presence.pub", "k1", loop.poster(), count);
+    REQUIRE(loop.runUntil([&] { return done == 5; }));
+  }
+  auto reopened = openStore(path);
+  auto subs = reopened->loadStates("presence.sub", 0);
+  REQUIRE(subs.size() == 1);
+  CHECK(subs[0].value == "v1b");
+  CHECK(reopened->loadStates("presence.pub", 0).empty());
 }

@@ -105,6 +105,7 @@ UserConfig makeUser(std::string aor, std::string_view realm, std::string_view pa
   user.ha1_md5 = computeHa1(DigestAlgorithm::Md5, aorUser(aor), realm, password);
   user.ha1_sha256 = computeHa1(DigestAlgorithm::Sha256, aorUser(aor), realm, password);
   user.aor = std::move(aor);
+  user.password = std::string(password);
   return user;
 }
 

@@ -71,6 +71,9 @@ struct UserConfig {
   std::string aor;  // "alice@example.test", lowercase
   std::string ha1_md5;
   std::string ha1_sha256;
+  // The password when one was given: NTLM needs its own hash (MD4 of UTF-16), which
+  // the layers above derive (core_ntlm); the YAML file holds it in clear anyway.
+  std::string password;
 };
 
 struct RegistrarConfig {

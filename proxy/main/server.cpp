@@ -8,6 +8,7 @@
 #include <latch>
 #include <thread>
 
+#include "core-server/registrar/ntlm/ntlm_crypto.h"
 #include "core-server/storage/store.h"
 #include "proxy/base/counters.h"
 #include "proxy/base/log.h"
@@ -53,7 +54,11 @@ transport::Limits transportLimits(const config::Config& config) {
 std::vector<core::storage::UserRecord> staticUsers(const config::Config& config) {
   std::vector<core::storage::UserRecord> out;
   for (const auto& u : config.users) {
-    out.push_back({u.aor, config.auth.realm, u.ha1_md5, u.ha1_sha256});
+    std::string nt_hash;
+    if (auto hash = core::registrar::ntlm::ntHash(u.password); hash && !u.password.empty()) {
+      nt_hash = core::registrar::ntlm::toHex(*hash);
+    }
+    out.push_back({u.aor, config.auth.realm, u.ha1_md5, u.ha1_sha256, std::move(nt_hash)});
   }
   return out;
 }
@@ -146,9 +151,15 @@ bool Server::Impl::start() {
     const auto& l = config.listeners[i];
     us.addListener(toProtocol(l.transport), l.address, ports[i]);
   }
-  shared = std::unique_ptr<SharedState>(new SharedState{
-      config, *store, *transports, us, core::registrar::NonceKey::generate(),
-      core::registrar::UserTable::build(store->loadUsers(), staticUsers(config)), {}, {}});
+  shared = std::unique_ptr<SharedState>(
+      new SharedState{config,
+                      *store,
+                      *transports,
+                      us,
+                      core::registrar::NonceKey::generate(),
+                      core::registrar::UserTable::build(store->loadUsers(), staticUsers(config)),
+                      {},
+                      {}});
   shared->routers.assign(workers, nullptr);
   shared->bindings = store->loadBindings();
   services.resize(workers);
@@ -169,8 +180,8 @@ bool Server::Impl::start() {
   ready->arrive_and_wait();
   shared->bindings.clear();
   shared->bindings.shrink_to_fit();
-  LOG_INFO("confabd started: %u worker%s, domains %s, %zu users", workers,
-           workers == 1 ? "" : "s", config.domains.front().c_str(), shared->users->size());
+  LOG_INFO("confabd started: %u worker%s, domains %s, %zu users", workers, workers == 1 ? "" : "s",
+           config.domains.front().c_str(), shared->users->size());
   writePortsFile();
   return true;
 }
@@ -223,8 +234,10 @@ void Server::Impl::reload() {
   config.users = fresh->users;
   config.server.log_level = fresh->server.log_level;
   refreshUsers("SIGHUP");
-  LOG_INFO("configuration reloaded from %s (listener, worker, storage and limit changes "
-           "need a restart)", options.config_path.c_str());
+  LOG_INFO(
+      "configuration reloaded from %s (listener, worker, storage and limit changes "
+      "need a restart)",
+      options.config_path.c_str());
 }
 
 void Server::Impl::stop() {
@@ -257,13 +270,11 @@ int Server::run() {
   };
   Signal term{{}, &s}, intr{{}, &s}, hup{{}, &s}, usr1{{}, &s};
   auto on_stop = [](uv_signal_t* h, int) noexcept { uv_stop(h->loop); };
-  for (auto [sig, signum, cb] : {std::tuple{&term, SIGTERM, +on_stop}, {&intr, SIGINT, +on_stop},
-                                 {&hup, SIGHUP, +[](uv_signal_t* h, int) noexcept {
-                                    static_cast<Impl*>(h->data)->reload();
-                                  }},
-                                 {&usr1, SIGUSR1, +[](uv_signal_t*, int) noexcept {
-                                    Impl::logCounters();
-                                  }}}) {
+  for (auto [sig, signum, cb] :
+       {std::tuple{&term, SIGTERM, +on_stop},
+        {&intr, SIGINT, +on_stop},
+        {&hup, SIGHUP, +[](uv_signal_t*h, int) noexcept { static_cast<Impl*>(h->data)->reload(); }},
+        {&usr1, SIGUSR1, +[](uv_signal_t*, int) noexcept { Impl::logCounters(); }}}) {
     uv_signal_init(&s.loop, &sig->handle);
     sig->handle.data = &s;
     uv_signal_start(&sig->handle, cb, signum);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/routing/shard_router.h"
 
+#include <charconv>
+
 #include "proxy/base/clock.h"
 #include "proxy/base/counters.h"
 #include "proxy/base/log.h"
@@ -48,8 +50,8 @@ ShardRouter::ShardRouter(uv::Shard& shard, transport::Transports& transports,
                          const std::vector<ShardRouter*>& peers)
     : shard_(shard), transports_(transports), us_(us), config_(std::move(config)), peers_(peers) {
   sender_ = std::make_unique<Sender>(*this);
-  transactions_ = std::make_unique<transaction::TransactionLayer>(
-      SystemClock::instance(), *sender_, shard.id(), config_.timers);
+  transactions_ = std::make_unique<transaction::TransactionLayer>(SystemClock::instance(), *sender_,
+                                                                  shard.id(), config_.timers);
   layer_timer_ = std::make_unique<transaction::LayerTimer>(shard.loop(), *transactions_,
                                                            SystemClock::instance());
   proxy_ = std::make_unique<ForkingProxy>(*this);
@@ -77,16 +79,16 @@ void ShardRouter::onInbound(transport::Inbound&& in) {
   if (!parsed) {
     const Error& error = parsed.error();
     std::string_view raw(in.bytes.get(), in.size);
-    auto reply = error.status == 0 ? std::nullopt
-                                   : buildReplyFromRaw(raw, error.status, error.detail);
+    auto reply =
+        error.status == 0 ? std::nullopt : buildReplyFromRaw(raw, error.status, error.detail);
     if (reply) {
       RoutingCounters::get().parse_errors_answered.add();
       sendRaw(in.flow, std::move(*reply));
     } else {
       RoutingCounters::get().parse_errors_dropped.add();
     }
-    LOG_DEBUG("unparsable message from %s: %d %s", in.flow.remote.toString().c_str(),
-              error.status, error.detail.c_str());
+    LOG_DEBUG("unparsable message from %s: %d %s", in.flow.remote.toString().c_str(), error.status,
+              error.detail.c_str());
     return;
   }
   if (parsed->isResponse()) {
@@ -157,6 +159,19 @@ unsigned ShardRouter::ownerOfAor(std::string_view aor) const {
   return static_cast<unsigned>(uv::stableHash(aor) % peers_.size());
 }
 
+std::optional<unsigned> ShardRouter::dialogShardOf(const sip::Uri& uri) const {
+  const sip::Param* sh = uri.param(kShardParam);
+  if (sh == nullptr || !us_.isUs(uri)) {
+    return std::nullopt;
+  }
+  unsigned shard = 0;
+  auto [end, ec] = std::from_chars(sh->value.data(), sh->value.data() + sh->value.size(), shard);
+  if (ec != std::errc() || end != sh->value.data() + sh->value.size() || shard >= peers_.size()) {
+    return std::nullopt;  // forged or from an earlier run with more workers
+  }
+  return shard;
+}
+
 unsigned ShardRouter::ownerOf(const sip::SipMessage& request) const {
   if (peers_.size() <= 1) {
     return 0;
@@ -170,9 +185,14 @@ unsigned ShardRouter::ownerOf(const sip::SipMessage& request) const {
   }
   // ACK and CANCEL copy the Request-URI of what they refer to, so they land on
   // the same shard as it did (RFC 3261 §9.1, §17.1.1.3).
-  if (auto uri = sip::Uri::parse(request.requestUri());
-      uri && uri->isSip() && !uri->user().empty() && us_.isLocalDomain(uri->host())) {
-    return shardOf(uri->aor());
+  auto uri = sip::Uri::parse(request.requestUri());
+  if (uri && uri->isSip()) {
+    if (!uri->user().empty() && us_.isLocalDomain(uri->host())) {
+      return shardOf(uri->aor());
+    }
+    if (auto shard = dialogShardOf(*uri)) {
+      return *shard;
+    }
   }
   return shardOf(request.callId());
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,6 +69,13 @@ class ShardRouter {
   // Which shard owns a request (see the header comment), or an AOR's state.
   unsigned ownerOf(const sip::SipMessage& request) const;
   unsigned ownerOfAor(std::string_view aor) const;
+
+  // Dialogs this server terminates (subscriptions, IM and chat sessions) keep
+  // their state on one shard. Our Contact for them carries `sh=<shard>` so that
+  // in-dialog requests, whose Request-URI is that Contact, run on that shard.
+  static constexpr std::string_view kShardParam = "sh";
+  // The shard named by `uri` when it points at us and carries a valid `sh`.
+  std::optional<unsigned> dialogShardOf(const sip::Uri& uri) const;
 
  private:
   class Sender;  // transaction::MessageSender over transport::Transports

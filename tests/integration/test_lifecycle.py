@@ -4,11 +4,12 @@ and users added or removed with confabctl while it runs."""
 import os
 import re
 import signal
+import socket
 import subprocess
 import unittest
 
 from confabtest import poll
-from server import DOMAIN, STOP_TIMEOUT, ConfabServer, binary, password_of, to_yaml
+from server import DOMAIN, HOST, STOP_TIMEOUT, ConfabServer, binary, password_of, to_yaml
 from sipclient import DEFAULT_TIMEOUT, Responder, SipClient
 
 GRACEFUL_EXIT_SECONDS = 5
@@ -45,6 +46,28 @@ class LifecycleTest(unittest.TestCase):
         self.assertLess(seconds, GRACEFUL_EXIT_SECONDS, "graceful exit took %.1fs" % seconds)
         self.assertTrue(tcp.transport.wait_closed(DEFAULT_TIMEOUT),
                         "the client connection survived the server")
+
+    # Ports held by another process -------------------------------------------------------
+
+    def test_refuses_a_port_another_process_holds(self):
+        # SO_REUSEPORT would let a second server share the port silently and get half
+        # the traffic; confabd must refuse to start instead, naming the port.
+        for transport, kind in (("tcp", socket.SOCK_STREAM), ("udp", socket.SOCK_DGRAM)):
+            with self.subTest(transport=transport):
+                holder = socket.socket(socket.AF_INET, kind)
+                self.addCleanup(holder.close)
+                holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                holder.bind((HOST, 0))
+                if kind == socket.SOCK_STREAM:
+                    holder.listen()
+                port = holder.getsockname()[1]
+                server = self.new_server(listeners=[
+                    {"transport": transport, "address": HOST, "port": port}])
+                result = subprocess.run(server.command(), cwd=server.dir, capture_output=True,
+                                        text=True, timeout=STOP_TIMEOUT * 4)
+                self.assertNotEqual(result.returncode, 0,
+                                    "started on a held %s port:\n%s" % (transport, result.stderr))
+                self.assertIn(str(port), result.stderr)
 
     # --check-config ----------------------------------------------------------------------
 

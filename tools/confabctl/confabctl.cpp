@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core-server/registrar/ntlm/ntlm_crypto.h"
 #include "core-server/storage/store.h"
 #include "proxy/base/log.h"
 #include "proxy/config/config.h"
@@ -67,9 +68,14 @@ int addUser(const proxy::config::Config& config, core::storage::Store& store,
   }
   const bool existed = hasUser(store, aor);
   proxy::config::UserConfig user = proxy::config::makeUser(aor, config.auth.realm, password);
+  auto nt_hash = core::registrar::ntlm::ntHash(password);
   password.assign(password.size(), '\0');  // best effort: the hashes are all we keep
-  const core::storage::UserRecord record{user.aor, config.auth.realm, user.ha1_md5,
-                                         user.ha1_sha256};
+  user.password.assign(user.password.size(), '\0');
+  if (!nt_hash) {
+    return failed("cannot compute the NTLM hash (is OpenSSL's legacy provider installed?)");
+  }
+  const core::storage::UserRecord record{user.aor, config.auth.realm, user.ha1_md5, user.ha1_sha256,
+                                         core::registrar::ntlm::toHex(*nt_hash)};
   if (!store.putUser(record)) {
     return failed("cannot store " + aor + " in " + config.storage.path);
   }
