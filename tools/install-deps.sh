@@ -7,7 +7,7 @@ pkgs=(build-essential cmake ninja-build pkg-config openssl python3
       libuv1-dev libssl-dev libc-ares-dev libexpat1-dev libyaml-cpp-dev doctest-dev
       libsqlite3-dev sqlite3 libwebsockets-dev nlohmann-json3-dev)
 if [ "$want" = test ] || [ "$want" = bench ]; then
-  pkgs+=(clang libclang-rt-14-dev sip-tester baresip-core pidgin-sipe libpurple-dev)
+  pkgs+=(clang libclang-rt-14-dev sip-tester baresip-core pidgin-sipe libpurple-dev libxml2-dev)
 fi
 if [ "$want" = bench ]; then
   pkgs+=(kamailio kamailio-presence-modules)

@@ -11,9 +11,9 @@ namespace core::registrar {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-constexpr size_t kMacBytes = 16;     // 128 bits of HMAC-SHA256 are plenty against forgery
-constexpr size_t kBodyLength = 32;   // hex issue time + hex random: what the MAC covers
-constexpr size_t kShaBlock = 64;     // SHA-256 block size, the HMAC pad length
+constexpr size_t kMacBytes = 16;    // 128 bits of HMAC-SHA256 are plenty against forgery
+constexpr size_t kBodyLength = 32;  // hex issue time + hex random: what the MAC covers
+constexpr size_t kShaBlock = 64;    // SHA-256 block size, the HMAC pad length
 constexpr size_t kShaLength = 32;
 
 void putHex64(char* out, uint64_t v) {
@@ -70,7 +70,9 @@ class NonceKey::Mac {
 
   // The MAC of the concatenation of `parts`.
   std::array<uint8_t, kShaLength> compute(std::initializer_list<std::string_view> parts) const {
-    MdCtx work(EVP_MD_CTX_new());  // per call, so a const Mac is safe to share
+    // One scratch context per thread (not per call, nor per Mac, so a const Mac
+    // stays safe to share); copy_ex resets it.
+    thread_local const MdCtx work(EVP_MD_CTX_new());
     uint8_t inner_hash[kShaLength];
     std::array<uint8_t, kShaLength> out{};
     unsigned int len = 0;
@@ -164,6 +166,18 @@ std::optional<int64_t> NonceKey::issueTime(std::string_view nonce) {
     return std::nullopt;
   }
   return static_cast<int64_t>(*v);
+}
+
+std::optional<NonceId> NonceKey::idOf(std::string_view nonce) {
+  if (nonce.size() < kBodyLength) {
+    return std::nullopt;
+  }
+  const auto issued = parseHex64(nonce.substr(0, 16));
+  const auto random = parseHex64(nonce.substr(16, 16));
+  if (!issued || !random) {
+    return std::nullopt;
+  }
+  return NonceId{static_cast<int64_t>(*issued), *random};
 }
 
 std::string NonceKey::opaque(std::string_view realm) const {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <compare>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -18,6 +19,14 @@
 namespace core::registrar {
 
 enum class NonceState { Fresh, Expired, Forged };
+
+// What tells our nonces apart: the issue time and random number a nonce starts
+// with (16 hex digits each). Ordered by issue time first.
+struct NonceId {
+  int64_t issued = 0;
+  uint64_t random = 0;
+  auto operator<=>(const NonceId&) const = default;
+};
 
 class NonceKey {
  public:
@@ -44,6 +53,8 @@ class NonceKey {
 
   // The issue time carried by a nonce's first 16 hex digits (no MAC check).
   static std::optional<int64_t> issueTime(std::string_view nonce);
+  // The issue time and random number of a nonce's first 32 hex digits (no MAC check).
+  static std::optional<NonceId> idOf(std::string_view nonce);
 
   // A constant opaque value for our challenges (derived from the key and realm).
   std::string opaque(std::string_view realm) const;

@@ -11,8 +11,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <string>
+#include <optional>
 #include <string_view>
+
+#include "core-server/registrar/nonce.h"
 
 namespace core::registrar {
 
@@ -31,11 +33,11 @@ class NonceCountTable {
   size_t size() const { return highest_.size(); }
 
  private:
-  // Our nonces start with 16 hex digits of issue time, so the map's key order is
-  // issue order: begin() is the oldest.
-  std::map<std::string, uint32_t, std::less<>> highest_;
+  // Keyed by (issue time, random): 16 bytes instead of the 64-character nonce
+  // text, and the key order is issue order, so begin() is the oldest.
+  std::map<NonceId, uint32_t> highest_;
   size_t max_entries_;
-  std::string evicted_up_to_;  // the greatest key ever evicted at the cap ("" = none)
+  std::optional<NonceId> evicted_up_to_;  // the greatest key ever evicted at the cap
 };
 
 }  // namespace core::registrar

@@ -82,6 +82,25 @@ TEST_CASE("nonce counts must grow per nonce") {
   CHECK(table.size() == 2);
 }
 
+TEST_CASE("a nonce that is not ours is never accepted") {
+  NonceCountTable table(100);
+  CHECK_FALSE(table.accept("", 1));
+  CHECK_FALSE(table.accept("not-hex-not-hex-not-hex-not-hex-", 1));
+  CHECK_FALSE(table.accept("0000000065540000ABCDEF0123456789", 1));  // we issue lowercase only
+  CHECK(table.size() == 0);
+}
+
+TEST_CASE("a nonce's id is its issue time and random part") {
+  const NonceKey key = NonceKey::generate();
+  const std::string a = key.issue(kNow, "r");
+  const std::string b = key.issue(kNow + 1, "r");
+  const auto id_a = NonceKey::idOf(a);
+  REQUIRE(id_a);
+  CHECK(id_a->issued == kNow);
+  CHECK(*id_a < *NonceKey::idOf(b));
+  CHECK(*NonceKey::idOf(a) == *id_a);
+}
+
 TEST_CASE("the sweep forgets nonces issued before the oldest live one") {
   const NonceKey key = NonceKey::generate();
   NonceCountTable table(100);

@@ -91,7 +91,7 @@ proxy::Result<ContactSpec> parseContact(const sip::NameAddr& contact,
                                         const ExpiryLimits& limits) {
   ContactSpec spec;
   spec.uri = contact.uriText();
-  for (const sip::Param& p : contact.params()) {
+  for (const sip::Param& p : contact.paramList()) {
     if (proxy::iequals(p.name, "expires")) {
       continue;
     }
@@ -162,7 +162,7 @@ proxy::Result<std::string> registerAor(const sip::SipMessage& req,
   if (!is_local || !is_local(lowerHost(ruri->host(), lowered))) {
     return makeError(404, "Not Found");  // RFC 3261 §10.3 step 1: not a domain of ours
   }
-  auto to = req.to();
+  const auto& to = req.to();
   if (!to) {
     return makeError(400, "Bad To header");
   }

@@ -7,6 +7,7 @@
 
 #include "core-server/registrar/register_request.h"
 #include "proxy/base/random.h"
+#include "proxy/base/strings.h"
 
 namespace core::registrar {
 namespace {
@@ -79,7 +80,24 @@ void appendContact(std::string& out, const Binding& binding, int64_t now) {
     out += formatQ(binding.q1000);
   }
   out += ";expires=";
-  appendDecimal(out, static_cast<uint64_t>(binding.expires_at > now ? binding.expires_at - now : 0));
+  appendDecimal(out,
+                static_cast<uint64_t>(binding.expires_at > now ? binding.expires_at - now : 0));
+}
+
+void addDialectHeaders(sip::ResponseBuilder& builder, const sip::SipMessage& req) {
+  if (!isMicrosoftClient(req)) {
+    builder.header("Allow-Events", "presence, presence.winfo");
+    return;
+  }
+  // Accepts the keep-alive the client offered in its own ms-keep-alive header.
+  builder.header("ms-keep-alive", "UAS; tcp=no; hop-hop=yes; end-end=no; timeout=300");
+  builder.header("Allow-Events",
+                 "vnd-microsoft-provisioning,vnd-microsoft-roaming-contacts,"
+                 "vnd-microsoft-roaming-ACL,presence,presence.wpending,"
+                 "vnd-microsoft-roaming-self,vnd-microsoft-provisioning-v2");
+  builder.header("Supported", "adhoclist");
+  builder.header("Supported", "com.microsoft.msrtc.presence");
+  builder.header("Supported", "msrtc-event-categories");
 }
 
 }  // namespace
@@ -93,6 +111,19 @@ std::string renderContact(const Binding& binding, int64_t now) {
   std::string out;
   appendContact(out, binding, now);
   return out;
+}
+
+bool isMicrosoftClient(const sip::SipMessage& req) {
+  if (req.has(sip::HeaderName::MsKeepAlive)) {
+    return true;
+  }
+  for (std::string_view tag : req.tokens(sip::HeaderName::Supported)) {
+    if (proxy::iequals(tag, "msrtc-event-categories") ||
+        proxy::iequals(tag, "com.microsoft.msrtc.presence")) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string buildRegisterOk(const sip::SipMessage& req, const std::vector<const Binding*>& bindings,
@@ -113,6 +144,7 @@ std::string buildRegisterOk(const sip::SipMessage& req, const std::vector<const 
   }
   char date[kHttpDateLength + 1];
   builder.header("Date", formatHttpDate(now, date));
+  addDialectHeaders(builder, req);
   return builder.build();
 }
 

@@ -22,6 +22,11 @@ std::string httpDate(int64_t unix_s);
 // `<uri>;params;+sip.instance="...";q=0.5;expires=N` with N the seconds left at `now`.
 std::string renderContact(const Binding& binding, int64_t now);
 
+// True for the REGISTER of an OCS/Lync-dialect client (pidgin-sipe, Communicator,
+// Lync): it announces msrtc presence or ms-keep-alive. Such clients turn on enhanced
+// presence only when the 200 OK answers in kind, and log on with NTLM, not digest.
+bool isMicrosoftClient(const proxy::sip::SipMessage& req);
+
 // 200 OK with one Contact per binding, Date, and Expires when `granted` is set
 // (pidgin-sipe and others read only the header, not the contact's expires).
 std::string buildRegisterOk(const proxy::sip::SipMessage& req,

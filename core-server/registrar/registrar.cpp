@@ -66,7 +66,7 @@ ExpiryLimits Registrar::limits() const {
 // nullopt when the request fails one of them.
 std::optional<RegisterRequest> Registrar::admit(const sip::SipMessage& req,
                                                 const proxy::transport::Flow& flow,
-                                                const Reply& reply) {
+                                                const Reply& reply, bool authenticated) {
   stats().requests.add();
   // To is checked before authentication so a request we would refuse anyway
   // (RFC 4475 unksm2) gets its 400 rather than a pointless challenge.
@@ -76,7 +76,7 @@ std::optional<RegisterRequest> Registrar::admit(const sip::SipMessage& req,
     reply(buildRegisterError(req, aor.error(), options_.min_expires));
     return std::nullopt;
   }
-  if (options_.challenge_register && !auth_.trusted(flow.remote)) {
+  if (options_.challenge_register && !authenticated && !auth_.trusted(flow.remote)) {
     const AuthOutcome outcome = auth_.check(req, /*proxy=*/false, *aor);
     if (const auto* challenge = std::get_if<Challenge>(&outcome)) {
       stats().challenged.add();
@@ -116,6 +116,14 @@ void Registrar::handleRegister(const sip::SipMessage& req, const proxy::transpor
 void Registrar::handleRegister(sip::SipMessage&& req, const proxy::transport::Flow& flow,
                                Reply reply) {
   auto parsed = admit(req, flow, reply);
+  if (parsed) {
+    enqueue(Pending{std::move(req), flow, std::move(reply), std::move(*parsed)});
+  }
+}
+
+void Registrar::handleAuthenticatedRegister(sip::SipMessage&& req,
+                                            const proxy::transport::Flow& flow, Reply reply) {
+  auto parsed = admit(req, flow, reply, /*authenticated=*/true);
   if (parsed) {
     enqueue(Pending{std::move(req), flow, std::move(reply), std::move(*parsed)});
   }

@@ -59,6 +59,10 @@ class Registrar {
                       Reply reply);
   void handleRegister(proxy::sip::SipMessage&& req, const proxy::transport::Flow& flow,
                       Reply reply);
+  // For a REGISTER an earlier stage authenticated already (NTLM, [MS-SIPAE]):
+  // the digest check is skipped.
+  void handleAuthenticatedRegister(proxy::sip::SipMessage&& req,
+                                   const proxy::transport::Flow& flow, Reply reply);
 
   // AORs with a REGISTER waiting for the store (for tests and stats).
   size_t busyAors() const { return queues_.size(); }
@@ -86,7 +90,8 @@ class Registrar {
   using AorQueues = std::unordered_map<std::string, AorQueue, AorHash, std::equal_to<>>;
 
   std::optional<RegisterRequest> admit(const proxy::sip::SipMessage& req,
-                                       const proxy::transport::Flow& flow, const Reply& reply);
+                                       const proxy::transport::Flow& flow, const Reply& reply,
+                                       bool authenticated = false);
   void enqueue(Pending&& pending);
   void pump(std::string_view aor);
   void start(Pending&& pending);

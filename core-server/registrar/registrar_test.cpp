@@ -286,6 +286,37 @@ TEST_CASE("a REGISTER without Contact fetches the current bindings") {
   CHECK(h.store.saves == saves);  // a fetch writes nothing
 }
 
+TEST_CASE("a standard client's 200 OK offers presence events only") {
+  Harness h(noAuth());
+  h.send(withExtra(reg({"<sip:a@192.0.2.10>"}), "Supported: path, gruu").text());
+  const auto& r = h.last();
+  REQUIRE(r.statusCode() == 200);
+  CHECK(r.headers(HeaderName::AllowEvents) ==
+        std::vector<std::string_view>{"presence, presence.winfo"});
+  CHECK_FALSE(r.has(HeaderName::MsKeepAlive));
+  CHECK(r.tokens(HeaderName::Supported).empty());
+}
+
+TEST_CASE("an OCS/Lync-dialect client's 200 OK carries the MS headers") {
+  const std::vector<std::string_view> ms_supported = {"adhoclist", "com.microsoft.msrtc.presence",
+                                                      "msrtc-event-categories"};
+  for (const char* marker :
+       {"Supported: msrtc-event-categories", "Supported: gruu-10, com.microsoft.msrtc.presence",
+        "ms-keep-alive: UAC;hop-hop=yes"}) {
+    CAPTURE(marker);
+    Harness h(noAuth());
+    h.send(withExtra(reg({"<sip:a@192.0.2.10>"}), marker).text());
+    const auto& r = h.last();
+    REQUIRE(r.statusCode() == 200);
+    CHECK(r.header(HeaderName::Expires) == "3600");
+    CHECK(r.header(HeaderName::MsKeepAlive) == "UAS; tcp=no; hop-hop=yes; end-end=no; timeout=300");
+    CHECK(r.header(HeaderName::AllowEvents) ==
+          "vnd-microsoft-provisioning,vnd-microsoft-roaming-contacts,vnd-microsoft-roaming-ACL,"
+          "presence,presence.wpending,vnd-microsoft-roaming-self,vnd-microsoft-provisioning-v2");
+    CHECK(r.headers(HeaderName::Supported) == ms_supported);
+  }
+}
+
 TEST_CASE("the reply waits for the store commit") {
   Harness h(noAuth());
   h.poster.queue = true;

@@ -53,6 +53,11 @@ class UserDirectory {
   const storage::UserRecord* lookup(std::string_view username, std::string_view realm,
                                     std::string_view domain) const;
 
+  // The user with this canonical (lowercase) AOR, whatever its realm; nullptr if none.
+  const storage::UserRecord* findAor(std::string_view aor) const {
+    return table_ ? table_->find(aor) : nullptr;
+  }
+
   size_t size() const { return table_ ? table_->size() : 0; }
 
  private:

@@ -68,7 +68,8 @@ struct ConnectionOptions {
 class Connection {
  public:
   // Opens (creating the file and its parent directories) and applies the per-connection
-  // pragmas: busy_timeout, synchronous, foreign_keys, cache_size. WAL is set by the migrator.
+  // pragmas: busy_timeout, synchronous, foreign_keys, cache_size, and page_size for a new
+  // file. WAL is set by the migrator.
   // The first open in the process also turns off SQLite's memory statistics (see .cpp).
   static proxy::Result<std::unique_ptr<Connection>> open(const std::string& path,
                                                          const ConnectionOptions& options);

@@ -28,6 +28,26 @@ TEST_CASE("a connection creates missing parent directories and applies its pragm
   CHECK(*(*full)->queryInt("PRAGMA cache_size") == -8192);
 }
 
+TEST_CASE("a new database gets 2 KiB pages; an existing one keeps its page size") {
+  TempDir dir;
+  auto fresh = Connection::open(dir.file("new.db"), {});
+  REQUIRE(fresh);
+  REQUIRE((*fresh)->exec("PRAGMA journal_mode=WAL; CREATE TABLE t(k TEXT PRIMARY KEY)"));
+  CHECK(*(*fresh)->queryInt("PRAGMA page_size") == 2048);
+
+  const std::string old_path = dir.file("old.db");
+  {
+    auto old = Connection::open(old_path, {});
+    REQUIRE(old);
+    // As made before: 4 KiB pages, then WAL, which fixes the page size for good.
+    REQUIRE((*old)->exec("PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE t(k)"));
+  }
+  auto reopened = Connection::open(old_path, {});
+  REQUIRE(reopened);
+  CHECK(*(*reopened)->queryInt("PRAGMA page_size") == 4096);
+  CHECK((*reopened)->exec("INSERT INTO t VALUES ('still writable')"));
+}
+
 TEST_CASE("an unopenable path is an error, not a crash") {
   TempDir dir;
   const std::string blocker = dir.file("file");

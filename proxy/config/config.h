@@ -59,6 +59,9 @@ struct AuthConfig {
   // give up on a challenge list naming an algorithm they lack, instead of skipping
   // it as RFC 8760 §2.4 asks (Debian 12's baresip 1.0 / libre 1.1 does).
   std::vector<std::string> md5_only_user_agents = {"baresip"};
+  // NTLM ([MS-SIPAE]) for OCS/Lync-dialect clients, which cannot do digest.
+  bool ntlm = true;
+  std::string ntlm_targetname;  // our FQDN in NTLM challenges; default "confab.<first domain>"
 
   // True when the address lies in one of trusted_networks.
   bool isTrusted(std::string_view ip) const;
@@ -100,6 +103,83 @@ struct TransactionConfig {
   uint32_t t4_ms = 5000;
 };
 
+// One authorization rule from the YAML file (presence.rules), applied at start.
+struct PresenceRuleConfig {
+  std::string presentity;  // lowercase AOR in one of our domains
+  std::string watcher;     // lowercase AOR; exactly one of watcher / domain is set
+  std::string domain;      // lowercase domain
+  std::string action;      // "allow", "confirm", "block" or "deny"
+};
+
+struct PresenceConfig {
+  uint32_t publish_min_expires = 60;
+  uint32_t publish_max_expires = 3600;
+  uint32_t publish_default_expires = 3600;
+  uint32_t subscribe_min_expires = 60;
+  uint32_t subscribe_max_expires = 3600;
+  uint32_t subscribe_default_expires = 3600;
+  uint32_t min_notify_interval_ms = 200;
+  uint32_t max_subscriptions_per_watcher = 256;
+  uint32_t max_watchers_per_presentity = 1000;
+  uint32_t max_publication_size = 65536;  // bytes
+  std::string federated = "deny";         // watchers of other domains without a rule
+  std::vector<PresenceRuleConfig> rules;
+};
+
+// The `im:` section: offline delivery, the page <-> session bridge, flood limits.
+struct ImConfig {
+  std::string database;                      // "" = <var_dir>/im.db
+  uint32_t max_body_size = 65536;            // bytes of one MESSAGE body; larger: 413
+  uint32_t session_idle_timeout_s = 300;     // bridged sessions idle this long get a BYE
+  uint32_t offline_max_messages = 100;       // stored per recipient; beyond: 480
+  uint32_t offline_max_bytes = 1048576;      // stored bodies per recipient; beyond: 480
+  uint32_t offline_max_age_s = 604800;       // undelivered older messages are dropped
+  uint32_t offline_retry_interval_s = 30;    // re-offer refused offline messages
+  uint32_t flood_max_messages = 100;         // per sender per window; 0 = unlimited; beyond: 503
+  uint32_t flood_window_s = 10;
+  uint32_t max_participants = 500;           // per multiparty conversation (focus)
+
+  // The database path, with the default resolved against `var_dir`.
+  std::string databasePath(const std::string& var_dir) const;
+};
+
+// The `groupchat:` section: persistent group chat (XCCOS over SIP). See conf/confab.yaml.
+struct GroupChatCategoryConfig {
+  std::string name;  // unique; the key that ties YAML to the stored category
+  std::string description;
+};
+struct GroupChatRoomConfig {
+  std::string name;  // unique; the key that ties YAML to the stored room
+  std::string category;  // a category name, or "" for the root
+  std::string description, topic, keywords;
+  std::string kind = "open";  // open, closed or secret
+  bool auditorium = false;    // only presenters and managers post
+  uint32_t retention_days = 0;  // 0 = keep for ever
+  std::vector<std::string> members, managers, presenters;  // lowercase AORs
+};
+struct GroupChatConfig {
+  bool enabled = true;
+  std::string lookup_uri;                 // AOR; "" = ocschat@<first domain>
+  std::vector<std::string> channel_uris;  // AORs; empty = {ocschat-channel@<first domain>}
+  std::string database;                   // "" = <var_dir>/groupchat.db
+  uint32_t session_expires = 600;         // seconds (RFC 4028), at most what the client asks
+  uint32_t min_session_expires = 90;      // Min-SE
+  uint32_t message_size_limit = 512;      // bytes of one post (rpl:getserverinfo)
+  uint32_t story_size_limit = 4096;
+  uint32_t search_limit = 100;            // rooms per chansrch answer
+  uint32_t max_history = 200;             // posts per bccontext answer
+  uint32_t bjoin_history = 10;            // contextual posts per room after bjoin
+  uint32_t max_sessions = 20000;          // channel sessions per channel service
+  uint32_t max_posts_in_flight = 64;      // per session, before posts get 503 + Retry-After
+  std::string file_service_uri;           // serveruri of file tokens; "" = the endpoint's
+  std::string file_address;               // HTTP file endpoint address; "" = no endpoint
+  uint32_t file_port = 0;                 // its port; 0 = ephemeral (tests)
+  std::string file_dir;                   // "" = <var_dir>/groupchat-files
+  uint32_t max_file_size = 10 * 1024 * 1024;  // bytes of one upload; larger gets 413
+  std::vector<GroupChatCategoryConfig> categories;
+  std::vector<GroupChatRoomConfig> rooms;
+};
+
 struct Config {
   ServerConfig server;
   std::vector<std::string> domains;       // lowercase, at least one, no duplicates
@@ -110,6 +190,9 @@ struct Config {
   RegistrarConfig registrar;
   LimitsConfig limits;
   TransactionConfig transactions;
+  PresenceConfig presence;
+  ImConfig im;
+  GroupChatConfig groupchat;
   std::string source_path;  // the file it was loaded from (or the name given to parseConfig)
 
   bool isLocalDomain(std::string_view domain) const;  // case-insensitive

@@ -123,10 +123,9 @@ void readCredentials(const MapReader& map, const Value& item, const std::string&
 
 void readAuth(const MapReader& root, Config& config) {
   Diagnostics& diag = root.diagnostics();
-  MapReader map(
-      diag, root.getOrEmpty("auth"),
-      {"realm", "algorithms", "nonce_lifetime", "register", "requests", "trusted_networks",
-       "md5_only_user_agents"});
+  MapReader map(diag, root.getOrEmpty("auth"),
+                {"realm", "algorithms", "nonce_lifetime", "register", "requests",
+                 "trusted_networks", "md5_only_user_agents", "ntlm", "ntlm_targetname"});
   AuthConfig& auth = config.auth;
   if (auto value = map.get("realm")) {
     if (auto realm = readString(diag, *value)) {
@@ -147,6 +146,19 @@ void readAuth(const MapReader& root, Config& config) {
   map.read("nonce_lifetime", auth.nonce_lifetime_s, 1, 86400);
   map.read("register", auth.challenge_register);
   map.read("requests", auth.challenge_requests);
+  map.read("ntlm", auth.ntlm);
+  if (auto value = map.get("ntlm_targetname")) {
+    if (auto name = readString(diag, *value)) {
+      if (isQuotable(*name)) {
+        auth.ntlm_targetname = std::move(*name);  // "" = the default below
+      } else {
+        diag.add(value->mark, value->path, "expected a host name, e.g. confab.example.test");
+      }
+    }
+  }
+  if (auth.ntlm_targetname.empty() && !config.domains.empty()) {
+    auth.ntlm_targetname = "confab." + config.domains.front();
+  }
   if (auto value = map.get("trusted_networks")) {
     for (const Value& item : readList(diag, *value)) {
       if (auto text = readString(diag, item)) {

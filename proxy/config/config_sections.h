@@ -19,5 +19,8 @@ void readUsers(const MapReader& root, Config& config);
 void readRegistrar(const MapReader& root, Config& config);
 void readLimits(const MapReader& root, Config& config);
 void readTransactions(const MapReader& root, Config& config);
+void readPresence(const MapReader& root, Config& config);
+void readIm(const MapReader& root, Config& config);
+void readGroupChat(const MapReader& root, Config& config);
 
 }  // namespace proxy::config::detail

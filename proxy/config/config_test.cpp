@@ -34,6 +34,8 @@ void checkDefaults(const Config& c) {
   CHECK(c.auth.nonce_lifetime_s == 300);
   CHECK(c.auth.challenge_register);
   CHECK(c.auth.challenge_requests);
+  CHECK(c.auth.ntlm);
+  CHECK(c.auth.ntlm_targetname == "confab." + c.domains.front());
   CHECK(c.auth.trusted_networks.empty());
   CHECK(c.auth.md5_only_user_agents == std::vector<std::string>{"baresip"});
   CHECK(c.users.empty());

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // confabd: the Confab server. Reads one YAML file, validates it, and runs
 // until SIGTERM. `--check-config` only validates.
-#include <cstdio>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>

@@ -8,8 +8,11 @@
 #include <latch>
 #include <thread>
 
+#include "core-server/presence/service/stored_presence_state.h"
 #include "core-server/registrar/ntlm/ntlm_crypto.h"
+#include "core-server/registrar/ntlm/ntlm_security.h"
 #include "core-server/storage/store.h"
+#include "proxy/base/clock.h"
 #include "proxy/base/counters.h"
 #include "proxy/base/log.h"
 #include "proxy/main/shard_services.h"
@@ -76,6 +79,7 @@ struct Server::Impl {
   config::Config config;
   ServerOptions options;
   std::unique_ptr<core::storage::Store> store;
+  std::unique_ptr<core::presence::StoredPresenceState> presence_state;  // over `store`
   std::unique_ptr<uv::ShardSet> shards;
   std::unique_ptr<transport::Transports> transports;
   routing::LocalAddresses us;
@@ -161,7 +165,18 @@ bool Server::Impl::start() {
                       {},
                       {}});
   shared->routers.assign(workers, nullptr);
+  if (config.auth.ntlm) {
+    shared->ntlm = std::make_unique<core::registrar::ntlm::NtlmSecurity>(
+        SystemClock::instance(),
+        core::registrar::ntlm::NtlmOptions{
+            "SIP Communications Service", config.auth.ntlm_targetname, {}});
+  }
+  shared->ntlm_signers.assign(workers, nullptr);
   shared->bindings = store->loadBindings();
+  presence_state =
+      std::make_unique<core::presence::StoredPresenceState>(*store, SystemClock::instance());
+  shared->presence_store = presence_state.get();
+  shared->presence_records = presence_state->load();
   services.resize(workers);
   transports->setHandler([this](transport::Inbound&& in) {
     shared->routers[uv::Shard::current()->id()]->onInbound(std::move(in));
@@ -180,6 +195,8 @@ bool Server::Impl::start() {
   ready->arrive_and_wait();
   shared->bindings.clear();
   shared->bindings.shrink_to_fit();
+  shared->presence_records.clear();
+  shared->presence_records.shrink_to_fit();
   LOG_INFO("confabd started: %u worker%s, domains %s, %zu users", workers, workers == 1 ? "" : "s",
            config.domains.front().c_str(), shared->users->size());
   writePortsFile();
@@ -286,8 +303,14 @@ int Server::run() {
     }
   });
   user_poll->start(1000, 1000);
+  // Services drop expired state from memory exactly when it expires; the stored
+  // copies (never loaded back once expired) are swept now and then.
+  auto state_sweep = std::make_unique<uv::Timer>(
+      s.loop, [&s] { s.store->deleteExpiredStates(SystemClock::instance().unixSeconds()); });
+  state_sweep->start(60'000, 60'000);
   uv_run(&s.loop, UV_RUN_DEFAULT);
 
+  state_sweep.reset();
   user_poll.reset();
   for (Signal* sig : {&term, &intr, &hup, &usr1}) {
     uv_close(reinterpret_cast<uv_handle_t*>(&sig->handle), nullptr);

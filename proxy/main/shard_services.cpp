@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/main/shard_services.h"
 
+#include "core-server/groupchat/stages/groupchat_shard.h"
+#include "core-server/im/stages/im_stage.h"
+#include "core-server/presence/stages/ms_presence_stage.h"
+#include "core-server/presence/stages/ms_renderer.h"
+#include "core-server/presence/stages/presence_stage.h"
 #include "core-server/registrar/stages/location_stage.h"
+#include "core-server/registrar/stages/ntlm_stage.h"
 #include "core-server/registrar/stages/register_stage.h"
 #include "core-server/registrar/stages/request_auth_stage.h"
 #include "proxy/base/clock.h"
@@ -42,6 +48,28 @@ reg::RegistrarOptions registrarOptions(const config::Config& config) {
   return options;
 }
 
+core::presence::Decision decisionOf(const std::string& action) {
+  return core::presence::parseDecision(action).value_or(core::presence::Decision::Reject);
+}
+
+core::presence::PresenceOptions presenceOptions(const config::Config& config) {
+  const config::PresenceConfig& c = config.presence;
+  core::presence::PresenceOptions o;
+  o.publish_min_expires = c.publish_min_expires;
+  o.publish_max_expires = c.publish_max_expires;
+  o.publish_default_expires = c.publish_default_expires;
+  o.subscribe_min_expires = c.subscribe_min_expires;
+  o.subscribe_max_expires = c.subscribe_max_expires;
+  o.subscribe_default_expires = c.subscribe_default_expires;
+  o.min_notify_interval_ms = c.min_notify_interval_ms;
+  o.max_subscriptions_per_watcher = c.max_subscriptions_per_watcher;
+  o.max_watchers_per_presentity = c.max_watchers_per_presentity;
+  o.max_publication_bytes = c.max_publication_size;
+  o.xml.max_bytes = c.max_publication_size;
+  o.federated_default = decisionOf(c.federated);
+  return o;
+}
+
 routing::RoutingConfig routingConfig(const config::Config& config) {
   routing::RoutingConfig rc;
   rc.max_forwards = config.limits.max_forwards;
@@ -56,12 +84,12 @@ routing::RoutingConfig routingConfig(const config::Config& config) {
 
 }  // namespace
 
-ShardServices::ShardServices(uv::Shard& shard, SharedState& shared) {
+ShardServices::ShardServices(uv::Shard& shard, SharedState& shared) : shared_(&shared) {
   const config::Config& config = shared.config;
   Clock& clock = SystemClock::instance();
   users_ = std::make_unique<reg::UserDirectory>(shared.users);
-  auth_ = std::make_unique<reg::Authenticator>(authOptions(config), shared.nonce_key, *users_,
-                                               clock);
+  auth_ =
+      std::make_unique<reg::Authenticator>(authOptions(config), shared.nonce_key, *users_, clock);
   location_ = std::make_unique<reg::LocationService>(clock, shared.store);
   uv::Shard* self = &shard;
   core::storage::Poster poster = [self](std::function<void()> task) {
@@ -71,16 +99,29 @@ ShardServices::ShardServices(uv::Shard& shard, SharedState& shared) {
                                                 shared.store, poster, clock);
   router_ = std::make_unique<routing::ShardRouter>(shard, shared.transports, shared.us,
                                                    routingConfig(config), shared.routers);
+  if (shared.ntlm) {
+    ntlm_signer_ = std::make_unique<reg::ntlm::NtlmFlowSigner>(*shared.ntlm);
+    shared.ntlm_signers[shard.id()] = ntlm_signer_.get();
+    router_->setOutboundFilter(
+        [signer = ntlm_signer_.get()](const transport::Flow& flow, std::string& bytes) {
+          signer->filter(flow, bytes);
+        });
+  }
   size_t loaded = 0;
+  std::vector<std::string> registered;
   for (const auto& record : shared.bindings) {
     if (router_->ownerOfAor(record.aor) == shard.id()) {
       location_->load(record);
+      registered.push_back(record.aor);
       ++loaded;
     }
   }
   if (loaded > 0) {
     LOG_INFO("shard %u: restored %zu bindings", shard.id(), loaded);
   }
+  buildPresence(shard, shared, registered);
+  buildIm(shard, shared);  // after the restored bindings: its first tick delivers to them
+  groupchat_ = core::groupchat::GroupChatShard::build(config, *router_);  // null: disabled
   buildPipeline(config);
   housekeeping_ = std::make_unique<uv::Timer>(shard.loop(), [this] { housekeeping(); });
   housekeeping_->start(1000, 1000);
@@ -88,7 +129,14 @@ ShardServices::ShardServices(uv::Shard& shard, SharedState& shared) {
 
 ShardServices::~ShardServices() {
   housekeeping_.reset();
-  router_.reset();  // its transactions reference nothing below
+  presence_timer_.reset();
+  location_->on_change = nullptr;
+  im_.reset();         // detaches its client transactions from the router
+  router_.reset();     // its transactions reference nothing below
+  groupchat_.reset();  // after the router, which owns the group-chat stage
+  ms_.reset();
+  presence_.reset();
+  notifier_.reset();
   registrar_.reset();
   location_.reset();
   auth_.reset();
@@ -101,15 +149,185 @@ void ShardServices::buildPipeline(const config::Config& config) {
   p.add(std::make_unique<routing::SanityStage>());
   p.add(std::make_unique<routing::LooseRouteStage>());
   p.add(std::make_unique<routing::LocalOptionsStage>());
+  if (ntlm_signer_) {
+    reg::NtlmStageOptions ntlm_options;
+    ntlm_options.challenge_register = config.auth.challenge_register;
+    ntlm_options.bind_everywhere = [this](const transport::Flow& flow, std::string opaque) {
+      bindNtlmEverywhere(flow, std::move(opaque));
+    };
+    p.add(std::make_unique<reg::NtlmStage>(*shared_->ntlm, *ntlm_signer_, *users_, *auth_,
+                                           std::move(ntlm_options)));
+  }
   p.add(std::make_unique<reg::RegisterStage>(*registrar_));
   p.add(std::make_unique<reg::RequestAuthStage>(*auth_, config.auth.challenge_requests));
+  if (groupchat_) {
+    p.add(groupchat_->makeStage());  // before the IM stage: it owns INVITEs to the chat services
+  }
+  p.add(std::make_unique<core::presence::MsPresenceStage>(*ms_, *users_, config.auth.realm));
+  p.add(std::make_unique<core::presence::PresenceStage>(*presence_, *users_, config.auth.realm));
+  if (im_) {
+    p.add(std::make_unique<core::im::ImStage>(*im_, *users_, config.auth.realm));
+  }
   p.add(std::make_unique<reg::LocationStage>(*location_, *users_, config.auth.realm));
   p.add(std::make_unique<routing::ForwardStage>());
 }
 
+// The presence service of this shard: restored state, static rules, the
+// registrar's changes as input, and a timer for its exact deadlines.
+void ShardServices::buildPresence(uv::Shard& shard, SharedState& shared,
+                                  const std::vector<std::string>& registered) {
+  const config::Config& config = shared.config;
+  notifier_ = std::make_unique<core::presence::SipNotifier>(*router_);
+  presence_ = std::make_unique<core::presence::PresenceService>(
+      SystemClock::instance(), presenceOptions(config), *notifier_, shared.presence_store);
+  notifier_->attach(presence_.get());
+  // Before load(): restored subscriptions name their renderer by index.
+  presence_->renderers().add(
+      std::make_unique<core::presence::MsCategoriesRenderer>(SystemClock::instance()));
+  const unsigned id = shard.id();
+  routing::ShardRouter* router = router_.get();
+  auto owns = [router, id](std::string_view aor) { return router->ownerOfAor(aor) == id; };
+  presence_->load(shared.presence_records, owns);
+  core::presence::MsOptions ms_options;
+  if (!config.groupchat.lookup_uri.empty()) {
+    ms_options.persistent_chat_pool_uri = "sip:" + config.groupchat.lookup_uri;
+  }
+  ms_options.xml.max_bytes = config.presence.max_publication_size;
+  ms_ = std::make_unique<core::presence::MsPresence>(*router_, *presence_, SystemClock::instance(),
+                                                     ms_options, shared.ms_presence,
+                                                     shared.presence_store);
+  ms_->load(shared.presence_records, owns);
+  core::presence::MsPresence* ms = ms_.get();
+  presence_->setViewResolver([ms](std::string_view presentity, std::string_view watcher,
+                                  int format) { return ms->viewFor(presentity, watcher, format); });
+  {
+    std::lock_guard lock(shared.im_mutex);
+    if (shared.ms_presence.size() < shared.routers.size()) {
+      shared.ms_presence.resize(shared.routers.size(), nullptr);
+    }
+    shared.ms_presence[id] = ms_.get();
+  }
+  for (const config::PresenceRuleConfig& rule : config.presence.rules) {
+    if (router_->ownerOfAor(rule.presentity) != id) {
+      continue;
+    }
+    const bool domain = rule.watcher.empty();
+    presence_->setRule(rule.presentity,
+                       {domain, domain ? rule.domain : rule.watcher, decisionOf(rule.action)},
+                       /*persist=*/false);
+  }
+  for (const std::string& aor : registered) {
+    registrationChanged(aor);
+  }
+  location_->on_change = [this](std::string_view aor) { registrationChanged(aor); };
+  presence_timer_ = std::make_unique<uv::Timer>(shard.loop(), [this] { presence_->runTimers(); });
+  presence_->setWakeup([this](int64_t deadline_ms) { armPresenceTimer(deadline_ms); });
+  if (auto next = presence_->nextDeadlineMs()) {
+    armPresenceTimer(*next);
+  }
+}
+
+void ShardServices::registrationChanged(std::string_view aor) {
+  std::vector<core::presence::RegisteredContact> contacts;
+  for (const reg::Binding* binding : location_->lookup(aor)) {
+    contacts.push_back({binding->contact, binding->instance});
+  }
+  const bool registered = !contacts.empty();
+  presence_->setRegistrations(aor, std::move(contacts));
+  ms_->registrationChanged(aor, registered);
+  if (im_) {
+    im_->registrationChanged(aor);  // offline messages wait for this
+  }
+}
+
+void ShardServices::armPresenceTimer(int64_t deadline_ms) {
+  if (presence_timer_->active() && presence_armed_ms_ <= deadline_ms) {
+    return;  // an earlier wake-up is pending; runTimers() re-arms for the rest
+  }
+  const int64_t now = SystemClock::instance().monotonicMs();
+  presence_armed_ms_ = deadline_ms;
+  presence_timer_->start(static_cast<uint64_t>(deadline_ms > now ? deadline_ms - now : 0));
+}
+
+// The IM service of this shard over the shared offline store, which the first
+// shard built opens; without the store IM runs as the plain relay.
+void ShardServices::buildIm(uv::Shard& shard, SharedState& shared) {
+  const config::ImConfig& c = shared.config.im;
+  std::lock_guard lock(shared.im_mutex);
+  if (!shared.im_store && !shared.im_store_failed) {
+    core::im::OfflineStoreOptions so;
+    so.path = c.databasePath(shared.config.server.var_dir);
+    auto opened = core::im::OfflineStore::open(so);
+    if (opened) {
+      shared.im_store = std::move(*opened);
+    } else {
+      shared.im_store_failed = true;
+      LOG_ERROR("im: cannot open %s, offline delivery and bridging are off: %s", so.path.c_str(),
+                opened.error().detail.c_str());
+    }
+  }
+  if (!shared.im_store) {
+    return;
+  }
+  if (shared.im_services.size() < shared.routers.size()) {
+    shared.im_services.resize(shared.routers.size(), nullptr);
+  }
+  core::im::ImOptions o;
+  o.offline.max_messages = c.offline_max_messages;
+  o.offline.max_bytes = c.offline_max_bytes;
+  o.offline.max_age_s = c.offline_max_age_s;
+  o.max_body_bytes = c.max_body_size;
+  o.session_idle_ms = int64_t{c.session_idle_timeout_s} * 1000;
+  o.flood_max_messages = c.flood_max_messages;
+  o.flood_window_ms = int64_t{c.flood_window_s} * 1000;
+  o.retry_interval_ms = int64_t{c.offline_retry_interval_s} * 1000;
+  o.max_participants = c.max_participants;
+  im_ =
+      std::make_unique<core::im::ImService>(*router_, *location_, *users_, shared.config.auth.realm,
+                                            *shared.im_store, o, shared.im_services);
+  const unsigned id = shard.id();
+  routing::ShardRouter* router = router_.get();
+  auto mine = shared.im_store->takeLoaded(
+      [router, id](std::string_view aor) { return router->ownerOfAor(aor) == id; });
+  if (!mine.empty()) {
+    LOG_INFO("shard %u: %zu offline messages waiting", id, mine.size());
+  }
+  im_->loadOffline(std::move(mine));
+  shared.im_services[id] = im_.get();
+}
+
 void ShardServices::housekeeping() {
+  presence_->runTimers();  // a backstop: its own timer normally fires first
+  ms_->housekeeping();
   location_->expire(SystemClock::instance().unixSeconds());
   auth_->sweep();
+  if (groupchat_) {
+    groupchat_->housekeeping();
+  }
+  if (im_) {
+    im_->housekeeping(SystemClock::instance().unixSeconds(), SystemClock::instance().monotonicMs());
+  }
+}
+
+// This shard's signer changes at once, so the REGISTER's own 200 is signed; the
+// other shards learn it by a post, each on its own thread.
+void ShardServices::bindNtlmEverywhere(const transport::Flow& flow, std::string opaque) {
+  const unsigned self = router_->shardId();
+  for (unsigned id = 0; id < shared_->ntlm_signers.size(); ++id) {
+    reg::ntlm::NtlmFlowSigner* signer = shared_->ntlm_signers[id];
+    auto apply = [signer, flow, opaque] {
+      if (opaque.empty()) {
+        signer->unbind(flow);
+      } else {
+        signer->bind(flow, opaque);
+      }
+    };
+    if (id == self) {
+      apply();
+    } else {
+      shared_->routers[id]->shard().post(std::move(apply));
+    }
+  }
 }
 
 }  // namespace proxy::main

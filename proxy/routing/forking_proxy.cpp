@@ -84,19 +84,14 @@ bool ForkingProxy::startBranch(Fork& fork, size_t index, const Target& target) {
     request.prependHeader(sip::HeaderName::RecordRoute,
                           makeRecordRouteFor(flow->protocol, router_.us(), caller, callee));
   }
-  auto copy = sip::SipMessage::parse(request.serialize(), router_.config().parse_limits);
+  sip::SipMessage copy = request.clone();  // with this branch's edits, no re-parse
   if (record) {
     request.removeFirst(sip::HeaderName::RecordRoute);
-  }
-  if (!copy) {
-    LOG_ERROR("cannot re-parse a forwarded request: %s", copy.error().detail.c_str());
-    fork.branches[index].status = 500;
-    return false;
   }
   RoutingCounters::get().forwarded.add();
   uint64_t fork_id = fork.id;
   fork.branches[index].id = router_.transactions().sendRequest(
-      std::move(*copy), *flow, router_.us().sentBy(flow->protocol),
+      std::move(copy), *flow, router_.us().sentBy(flow->protocol),
       [this, fork_id, index](sip::SipMessage&& response, bool final) {
         onResponse(fork_id, index, std::move(response), final);
       });

@@ -21,6 +21,9 @@ class ShardRouter::Sender final : public transaction::MessageSender {
  public:
   explicit Sender(ShardRouter& router) : router_(router) {}
   void send(const transport::Flow& to, std::string bytes, Done done) override {
+    if (router_.outbound_filter_) {
+      router_.outbound_filter_(to, bytes);
+    }
     router_.trace("send", to, bytes);
     uv::Shard* home = &router_.shard_;
     auto alive = alive_;
@@ -99,6 +102,9 @@ void ShardRouter::onInbound(transport::Inbound&& in) {
 }
 
 void ShardRouter::sendRaw(const transport::Flow& flow, std::string bytes) {
+  if (outbound_filter_) {
+    outbound_filter_(flow, bytes);
+  }
   trace("send", flow, bytes);
   transports_.send(flow, std::move(bytes), {}, flow.connection_id == 0);
 }

@@ -8,6 +8,7 @@
 // object is touched only on its own shard's thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,11 @@ class ShardRouter {
 
   // Sends bytes on a flow (tracing them); UDP/unknown-connection flows reconnect.
   void sendRaw(const transport::Flow& flow, std::string bytes);
+
+  // Sees, and may rewrite, every message this shard sends just before it goes
+  // out: NTLM clients need everything signed ([MS-SIPAE]). Unset: none.
+  using OutboundFilter = std::function<void(const transport::Flow& flow, std::string& bytes)>;
+  void setOutboundFilter(OutboundFilter filter) { outbound_filter_ = std::move(filter); }
   void trace(const char* direction, const transport::Flow& flow, std::string_view bytes) const;
 
   Pipeline& pipeline() { return pipeline_; }
@@ -98,6 +104,7 @@ class ShardRouter {
   std::unique_ptr<transaction::LayerTimer> layer_timer_;
   std::unique_ptr<ForkingProxy> proxy_;
   Pipeline pipeline_;
+  OutboundFilter outbound_filter_;
 };
 
 }  // namespace proxy::routing

@@ -3,8 +3,10 @@
 // the RFC 2617 / RFC 7616 hash arithmetic through OpenSSL EVP.
 #include "proxy/sip/digest.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "proxy/base/assert.h"
@@ -16,24 +18,38 @@ namespace {
 
 using detail::skipWs;
 
-// Stores a known auth-param; unknown ones are ignored (RFC 7616 §3.4).
+// Stores a known auth-param; unknown ones are ignored (RFC 7616 §3.4). The
+// name's length picks the one or two candidates to compare.
 void assignParam(DigestCredentials& c, std::string_view name, std::string_view value) {
-  struct Slot {
-    std::string_view name;
-    std::string_view DigestCredentials::*field;
-  };
-  static constexpr Slot kSlots[] = {
-      {"username", &DigestCredentials::username}, {"realm", &DigestCredentials::realm},
-      {"nonce", &DigestCredentials::nonce},       {"uri", &DigestCredentials::uri},
-      {"response", &DigestCredentials::response}, {"algorithm", &DigestCredentials::algorithm},
-      {"cnonce", &DigestCredentials::cnonce},     {"opaque", &DigestCredentials::opaque},
-      {"qop", &DigestCredentials::qop},           {"nc", &DigestCredentials::nc},
-  };
-  for (const Slot& slot : kSlots) {
-    if (iequals(slot.name, name)) {
-      c.*slot.field = value;
-      return;
+  using Field = std::string_view DigestCredentials::*;
+  auto pick = [&](std::string_view a, Field fa, std::string_view b = {}, Field fb = nullptr) {
+    if (iequals(name, a)) {
+      c.*fa = value;
+    } else if (fb != nullptr && iequals(name, b)) {
+      c.*fb = value;
     }
+  };
+  switch (name.size()) {
+    case 2:
+      pick("nc", &DigestCredentials::nc);
+      break;
+    case 3:
+      pick("uri", &DigestCredentials::uri, "qop", &DigestCredentials::qop);
+      break;
+    case 5:
+      pick("nonce", &DigestCredentials::nonce, "realm", &DigestCredentials::realm);
+      break;
+    case 6:
+      pick("cnonce", &DigestCredentials::cnonce, "opaque", &DigestCredentials::opaque);
+      break;
+    case 8:
+      pick("username", &DigestCredentials::username, "response", &DigestCredentials::response);
+      break;
+    case 9:
+      pick("algorithm", &DigestCredentials::algorithm);
+      break;
+    default:
+      break;
   }
 }
 
@@ -76,8 +92,64 @@ Result<void> parseAuthParams(std::string_view s, size_t i, DigestCredentials& c)
   }
 }
 
+// Fetched once per process: with OpenSSL 3, EVP_md5()/EVP_sha256() return
+// legacy objects that every EVP_DigestInit_ex resolves through the provider
+// store again (a name lookup under a lock, the larger part of a digest check).
 const EVP_MD* evpFor(DigestAlgorithm alg) {
-  return alg == DigestAlgorithm::Sha256 ? EVP_sha256() : EVP_md5();
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  EVP_MD* md = alg == DigestAlgorithm::Sha256 ? sha256 : md5;
+  RELEASE_ASSERT(md != nullptr);  // MD5 and SHA-256 are always in the default provider
+  return md;
+}
+
+// One context per thread, reset by each EVP_DigestInit_ex instead of being
+// allocated and freed per hash.
+EVP_MD_CTX* threadContext() {
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                                 EVP_MD_CTX_free);
+  RELEASE_ASSERT(ctx != nullptr);  // ENOMEM is fatal
+  return ctx.get();
+}
+
+constexpr size_t kMaxHex = 2 * EVP_MAX_MD_SIZE;
+
+// Writes the lowercase hex digest of the concatenated `parts` to `hex` and
+// returns its length. Hashed piecewise by default: no concatenated copy, so a
+// password never lands in a second buffer. With `gather`, parts that fit are
+// copied into one buffer and hashed in one update (each EVP_DigestUpdate costs
+// more than copying a short part); for the response, never for HA1's password.
+size_t digestInto(DigestAlgorithm alg, std::initializer_list<std::string_view> parts,
+                  char (&hex)[kMaxHex], bool gather = false) {
+  EVP_MD_CTX* ctx = threadContext();
+  bool ok = EVP_DigestInit_ex(ctx, evpFor(alg), nullptr) == 1;
+  char buffer[512];
+  size_t total = 0;
+  for (std::string_view part : parts) {
+    total += part.size();
+  }
+  if (gather && total <= sizeof(buffer)) {
+    char* p = buffer;
+    for (std::string_view part : parts) {
+      p = std::copy(part.begin(), part.end(), p);
+    }
+    ok = ok && EVP_DigestUpdate(ctx, buffer, total) == 1;
+    OPENSSL_cleanse(buffer, total);  // it held HA1, which stands in for the password
+  } else {
+    for (std::string_view part : parts) {
+      ok = ok && EVP_DigestUpdate(ctx, part.data(), part.size()) == 1;
+    }
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len) == 1;
+  RELEASE_ASSERT(ok);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned int i = 0; i < md_len; ++i) {
+    hex[2 * i] = kHex[md[i] >> 4];
+    hex[2 * i + 1] = kHex[md[i] & 0x0f];
+  }
+  return 2 * size_t{md_len};
 }
 
 }  // namespace
@@ -107,25 +179,8 @@ Result<DigestCredentials> parseCredentials(std::string_view header_value) {
 }
 
 std::string digestHexOfParts(DigestAlgorithm alg, std::initializer_list<std::string_view> parts) {
-  // Hashed piecewise: no concatenated copy (no allocation, and a password never
-  // lands in a second buffer).
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  RELEASE_ASSERT(ctx != nullptr);  // ENOMEM is fatal
-  bool ok = EVP_DigestInit_ex(ctx.get(), evpFor(alg), nullptr) == 1;
-  for (std::string_view part : parts) {
-    ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1;
-  }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  ok = ok && EVP_DigestFinal_ex(ctx.get(), md, &md_len) == 1;
-  RELEASE_ASSERT(ok);  // MD5 and SHA-256 are always in the default provider
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(md_len * 2, '\0');
-  for (unsigned int i = 0; i < md_len; ++i) {
-    out[2 * i] = kHex[md[i] >> 4];
-    out[2 * i + 1] = kHex[md[i] & 0x0f];
-  }
-  return out;
+  char hex[kMaxHex];
+  return std::string(hex, digestInto(alg, parts, hex));
 }
 
 std::string digestHex(DigestAlgorithm alg, std::string_view data) {
@@ -142,11 +197,14 @@ std::string computeHa1(DigestAlgorithm alg, std::string_view user, std::string_v
 std::string computeResponse(DigestAlgorithm alg, std::string_view ha1, std::string_view method,
                             std::string_view uri, std::string_view nonce, std::string_view nc,
                             std::string_view cnonce, std::string_view qop) {
-  const std::string ha2 = digestHexOfParts(alg, {method, ":", uri});
-  if (qop.empty()) {
-    return digestHexOfParts(alg, {ha1, ":", nonce, ":", ha2});
-  }
-  return digestHexOfParts(alg, {ha1, ":", nonce, ":", nc, ":", cnonce, ":", qop, ":", ha2});
+  char ha2_hex[kMaxHex];
+  const std::string_view ha2(ha2_hex, digestInto(alg, {method, ":", uri}, ha2_hex, true));
+  char hex[kMaxHex];
+  const size_t size =
+      qop.empty()
+          ? digestInto(alg, {ha1, ":", nonce, ":", ha2}, hex, true)
+          : digestInto(alg, {ha1, ":", nonce, ":", nc, ":", cnonce, ":", qop, ":", ha2}, hex, true);
+  return std::string(hex, size);
 }
 
 std::optional<DigestAlgorithm> parseAlgorithm(std::string_view name) {

@@ -17,16 +17,16 @@ TEST_CASE("RFC 2617 §3.5 example (MD5, qop=auth)") {
       computeHa1(DigestAlgorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");
   CHECK(ha1 == "939e7578ed9e3c518a452acee763bce9");
   CHECK(computeResponse(DigestAlgorithm::Md5, ha1, "GET", "/dir/index.html",
-                        "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001", "0a4f113b", "auth") ==
-        "6629fae49393a05397450978507c4ef1");
+                        "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001", "0a4f113b",
+                        "auth") == "6629fae49393a05397450978507c4ef1");
 }
 
 TEST_CASE("legacy digest without qop (RFC 2069 compatibility)") {
   const std::string ha1 =
       computeHa1(DigestAlgorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");
   CHECK(computeResponse(DigestAlgorithm::Md5, ha1, "GET", "/dir/index.html",
-                        "dcd98b7102dd2f0e8b11d0f600bfb0c093", "", "", "") ==
-        "670fd8c2df070c60b045671b8b24ff02");
+                        "dcd98b7102dd2f0e8b11d0f600bfb0c093", "", "",
+                        "") == "670fd8c2df070c60b045671b8b24ff02");
 }
 
 TEST_CASE("RFC 7616 §3.9.1 example (SHA-256, qop=auth)") {
@@ -68,6 +68,18 @@ TEST_CASE("parseCredentials: case-insensitive names, commas in quotes, unknown p
   CHECK(c->realm == "a, b");
   CHECK(c->nonce == "n1");
   CHECK(c->response.empty());
+}
+
+TEST_CASE("parseCredentials: quoted-pairs inside quoted values") {
+  auto c = parseCredentials(R"(Digest username="a\"b", realm="r\\", nonce="n\\\"x", opaque="o")");
+  REQUIRE(c);
+  CHECK(c->username == R"(a\"b)");
+  CHECK(c->realm == R"(r\\)");
+  CHECK(c->nonce == R"(n\\\"x)");
+  CHECK(c->opaque == "o");
+  CHECK_FALSE(parseCredentials(R"(Digest username="a\")"));   // the quote is escaped: unterminated
+  CHECK_FALSE(parseCredentials(R"(Digest username="a\)"));    // ends inside a quoted-pair
+  CHECK_FALSE(parseCredentials(R"(Digest username="\\\")"));  // the last quote is escaped
 }
 
 TEST_CASE("parseCredentials rejects malformed Digest credentials") {

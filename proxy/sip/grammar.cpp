@@ -1,21 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/sip/grammar.h"
 
+#include <cstring>
+
 #include "proxy/base/strings.h"
 
 namespace proxy::sip::detail {
 
-bool isTokenString(std::string_view s) {
-  return !s.empty() && scanToken(s, 0) == s.size();
-}
+bool isTokenString(std::string_view s) { return !s.empty() && scanToken(s, 0) == s.size(); }
 
 size_t findQuoteEnd(std::string_view s, size_t open) {
-  for (size_t i = open + 1; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;  // quoted-pair: the next octet is literal, even '"'
-    } else if (s[i] == '"') {
-      return i;
+  // memchr to the next quote, then to any backslash before it: quoted strings
+  // (digest nonces and responses, display names) are long and rarely escaped.
+  const char* data = s.data();
+  size_t i = open + 1;
+  while (i < s.size()) {
+    const auto* quote = static_cast<const char*>(std::memchr(data + i, '"', s.size() - i));
+    if (quote == nullptr) {
+      return std::string_view::npos;
     }
+    const size_t close = static_cast<size_t>(quote - data);
+    const auto* escape = static_cast<const char*>(std::memchr(data + i, '\\', close - i));
+    if (escape == nullptr) {
+      return close;
+    }
+    i = static_cast<size_t>(escape - data) + 2;  // quoted-pair: the next octet is literal, even '"'
   }
   return std::string_view::npos;
 }

@@ -63,7 +63,7 @@ std::string ResponseBuilder::build() const {
   }
   bool add_tag = false;
   if (to != nullptr && !to_tag_.empty()) {
-    auto parsed = NameAddr::parse(to->value);
+    const auto& parsed = request_.to();  // parses the same first To field, once per message
     add_tag = parsed && parsed->tag().empty() && !parsed->isWildcard();
   }
   if (status_ != 100) {

@@ -22,14 +22,22 @@ struct MethodEntry {
 
 // Methods are case-sensitive (RFC 3261 §7.1).
 constexpr std::array<MethodEntry, 16> kMethods = {{
-    {"INVITE", Method::Invite},       {"ACK", Method::Ack},
-    {"BYE", Method::Bye},             {"CANCEL", Method::Cancel},
-    {"REGISTER", Method::Register},   {"OPTIONS", Method::Options},
-    {"MESSAGE", Method::Message},     {"SUBSCRIBE", Method::Subscribe},
-    {"NOTIFY", Method::Notify},       {"PUBLISH", Method::Publish},
-    {"INFO", Method::Info},           {"UPDATE", Method::Update},
-    {"REFER", Method::Refer},         {"PRACK", Method::Prack},
-    {"SERVICE", Method::Service},     {"BENOTIFY", Method::Benotify},
+    {"INVITE", Method::Invite},
+    {"ACK", Method::Ack},
+    {"BYE", Method::Bye},
+    {"CANCEL", Method::Cancel},
+    {"REGISTER", Method::Register},
+    {"OPTIONS", Method::Options},
+    {"MESSAGE", Method::Message},
+    {"SUBSCRIBE", Method::Subscribe},
+    {"NOTIFY", Method::Notify},
+    {"PUBLISH", Method::Publish},
+    {"INFO", Method::Info},
+    {"UPDATE", Method::Update},
+    {"REFER", Method::Refer},
+    {"PRACK", Method::Prack},
+    {"SERVICE", Method::Service},
+    {"BENOTIFY", Method::Benotify},
 }};
 
 }  // namespace
@@ -80,6 +88,46 @@ Result<SipMessage> SipMessage::parse(std::string_view text, const ParseLimits& l
     std::memcpy(bytes.get(), text.data(), text.size());
   }
   return parse(std::move(bytes), text.size(), limits);
+}
+
+SipMessage SipMessage::clone() const {
+  SipMessage out;
+  out.bytes_.reset(new char[std::max<size_t>(size_, 1)]);  // no zero-fill
+  if (size_ > 0) {
+    std::memcpy(out.bytes_.get(), bytes_.get(), size_);
+  }
+  out.size_ = size_;
+  // A view points into the received bytes (same offset in the copy), into the
+  // arena (copied into the clone's arena), or at static text (kept as is).
+  const char* const begin = bytes_.get();
+  const char* const end = begin + size_;
+  auto rebase = [&](std::string_view v) -> std::string_view {
+    if (v.data() == nullptr) {
+      return v;
+    }
+    if (v.data() >= begin && v.data() + v.size() <= end) {
+      return {out.bytes_.get() + (v.data() - begin), v.size()};
+    }
+    for (const std::string& text : arena_) {
+      if (v.data() >= text.data() && v.data() + v.size() <= text.data() + text.size()) {
+        return out.store(std::string(v));
+      }
+    }
+    return v;  // canonical header names and other literals
+  };
+  out.is_request_ = is_request_;
+  out.method_ = method_;
+  out.status_ = status_;
+  out.method_text_ = rebase(method_text_);
+  out.request_uri_ = rebase(request_uri_);
+  out.version_ = rebase(version_);
+  out.reason_ = rebase(reason_);
+  out.body_ = rebase(body_);
+  out.fields_.reserve(fields_.size());
+  for (const HeaderField& f : fields_) {
+    out.fields_.push_back(HeaderField{f.id, rebase(f.name), rebase(f.value)});
+  }
+  return out;
 }
 
 std::string_view SipMessage::store(std::string text) {
@@ -156,20 +204,42 @@ std::vector<std::string_view> SipMessage::tokens(HeaderName name) const {
 
 // ---- Typed accessors ----
 
-Result<NameAddr> SipMessage::from() const {
-  const HeaderField* f = first(HeaderName::From);
-  if (f == nullptr) {
-    return makeError(400, "Missing From");
+namespace {
+
+template <typename T>
+const Result<T>& parseOnce(std::unique_ptr<Result<T>>& slot, const HeaderField* f,
+                           const char* missing) {
+  if (!slot) {
+    slot = std::make_unique<Result<T>>(f == nullptr ? Result<T>(makeError(400, missing))
+                                                    : T::parse(f->value));
   }
-  return NameAddr::parse(f->value);
+  return *slot;
 }
 
-Result<NameAddr> SipMessage::to() const {
-  const HeaderField* f = first(HeaderName::To);
-  if (f == nullptr) {
-    return makeError(400, "Missing To");
+}  // namespace
+
+void SipMessage::forgetParsed(HeaderName name) {
+  if (name == HeaderName::From) {
+    from_.reset();
+  } else if (name == HeaderName::To) {
+    to_.reset();
+  } else if (name == HeaderName::Via) {
+    top_via_.reset();
   }
-  return NameAddr::parse(f->value);
+}
+
+void SipMessage::dropParsedHeaders() {
+  from_.reset();
+  to_.reset();
+  top_via_.reset();
+}
+
+const Result<NameAddr>& SipMessage::from() const {
+  return parseOnce(from_, first(HeaderName::From), "Missing From");
+}
+
+const Result<NameAddr>& SipMessage::to() const {
+  return parseOnce(to_, first(HeaderName::To), "Missing To");
 }
 
 Result<CSeq> SipMessage::cseq() const {
@@ -180,12 +250,8 @@ Result<CSeq> SipMessage::cseq() const {
   return CSeq::parse(f->value);
 }
 
-Result<Via> SipMessage::topVia() const {
-  const HeaderField* f = first(HeaderName::Via);
-  if (f == nullptr) {
-    return makeError(400, "Missing Via");
-  }
-  return Via::parse(f->value);
+const Result<Via>& SipMessage::topVia() const {
+  return parseOnce(top_via_, first(HeaderName::Via), "Missing Via");
 }
 
 std::optional<uint32_t> SipMessage::maxForwards() const {
@@ -206,6 +272,7 @@ void SipMessage::setRequestUri(std::string uri) { request_uri_ = store(std::move
 // Record-Route lands above the existing ones.
 void SipMessage::prependHeader(HeaderName name, std::string value) {
   ASSERT(name != HeaderName::Other);
+  forgetParsed(name);
   const HeaderField field{name, canonicalHeaderName(name), store(std::move(value))};
   auto it = std::find_if(fields_.begin(), fields_.end(),
                          [name](const HeaderField& f) { return f.id == name; });
@@ -215,6 +282,7 @@ void SipMessage::prependHeader(HeaderName name, std::string value) {
 // Inserted after the last field of the same name, or at the end.
 void SipMessage::appendHeader(HeaderName name, std::string value) {
   ASSERT(name != HeaderName::Other);
+  forgetParsed(name);
   const HeaderField field{name, canonicalHeaderName(name), store(std::move(value))};
   auto it = std::find_if(fields_.rbegin(), fields_.rend(),
                          [name](const HeaderField& f) { return f.id == name; });
@@ -235,6 +303,7 @@ void SipMessage::appendHeader(std::string_view name, std::string value) {
 }
 
 void SipMessage::setHeader(HeaderName name, std::string value) {
+  forgetParsed(name);
   auto it = std::find_if(fields_.begin(), fields_.end(),
                          [name](const HeaderField& f) { return f.id == name; });
   if (it == fields_.end()) {
@@ -248,6 +317,7 @@ void SipMessage::setHeader(HeaderName name, std::string value) {
 }
 
 bool SipMessage::removeFirst(HeaderName name) {
+  forgetParsed(name);
   auto it = std::find_if(fields_.begin(), fields_.end(),
                          [name](const HeaderField& f) { return f.id == name; });
   if (it == fields_.end()) {
@@ -258,6 +328,7 @@ bool SipMessage::removeFirst(HeaderName name) {
 }
 
 void SipMessage::removeAll(HeaderName name) {
+  forgetParsed(name);
   std::erase_if(fields_, [name](const HeaderField& f) { return f.id == name; });
 }
 
@@ -280,7 +351,7 @@ void SipMessage::serializeTo(std::string& out) const {
   const Decimal status(status_);
   const Decimal content_length(body_.size());
   size_t size = is_request_ ? method_text_.size() + request_uri_.size() + 11  // 2 SP, SIP/2.0, CRLF
-                            : status.size() + reason_.size() + 11;           // SIP/2.0, 2 SP, CRLF
+                            : status.size() + reason_.size() + 11;            // SIP/2.0, 2 SP, CRLF
   for (const HeaderField& f : fields_) {
     if (f.id != HeaderName::ContentLength) {
       size += WireWriter::lineSize(f.name, f.value);

@@ -59,6 +59,11 @@ class SipMessage {
   // Convenience for tests and tools: copies `text`.
   static Result<SipMessage> parse(std::string_view text, const ParseLimits& limits = {});
 
+  // A deep copy that serializes as this message does (edits included), without
+  // serializing and parsing again: a proxy forwards its own copy of a request.
+  // Its raw() is the received bytes, as here.
+  SipMessage clone() const;
+
   SipMessage(SipMessage&&) noexcept = default;
   SipMessage& operator=(SipMessage&&) noexcept = default;
 
@@ -89,11 +94,16 @@ class SipMessage {
   const std::vector<HeaderField>& fields() const { return fields_; }
 
   // Typed accessors (parse on demand; the views point into this message).
+  // From, To and the top Via are parsed once and kept: the references stay valid
+  // until the message dies or that header is edited.
   std::string_view callId() const { return header(HeaderName::CallId); }
-  Result<NameAddr> from() const;
-  Result<NameAddr> to() const;
+  const Result<NameAddr>& from() const;
+  const Result<NameAddr>& to() const;
   Result<CSeq> cseq() const;
-  Result<Via> topVia() const;
+  const Result<Via>& topVia() const;
+  // Frees the parsed From, To and Via kept by the accessors above (made again on
+  // demand): for a message kept long, such as a client transaction's request.
+  void dropParsedHeaders();
   std::optional<uint32_t> maxForwards() const;
   std::optional<uint32_t> expires() const;  // the Expires header
   std::string_view body() const { return body_; }
@@ -118,8 +128,9 @@ class SipMessage {
  private:
   SipMessage() = default;
   friend class Parser;
-  std::string_view store(std::string text);  // copies into the arena
+  std::string_view store(std::string text);         // copies into the arena
   const HeaderField* first(HeaderName name) const;  // nullptr when absent
+  void forgetParsed(HeaderName name);               // an edit of `name` outdates its parsed form
 
   std::unique_ptr<char[]> bytes_;
   size_t size_ = 0;
@@ -131,6 +142,12 @@ class SipMessage {
   // Edit arena. List nodes never move, so neither do the strings (nor their
   // SSO bytes); an empty list allocates nothing, unlike std::deque.
   std::forward_list<std::string> arena_;
+  // Several layers read From, To and the top Via of every message (validation,
+  // transaction keys, routing, the response): each is parsed once, on first use.
+  // One small allocation each, not one block for all three: over a kilobyte
+  // together, a block would miss malloc's per-thread cache.
+  mutable std::unique_ptr<Result<NameAddr>> from_, to_;
+  mutable std::unique_ptr<Result<Via>> top_via_;
 };
 
 // Builds a response to `request` (RFC 3261 §8.2.6): copies Via, From, To,

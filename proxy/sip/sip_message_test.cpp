@@ -34,11 +34,12 @@ constexpr std::string_view kInvite =
     "hello";
 
 TEST_CASE("compact header names read as their long forms") {
-  auto msg = parseForTest("MESSAGE sip:bob@example.org SIP/2.0\r\n"
-                          "v: SIP/2.0/UDP h.example.com;branch=z9hG4bK-1-a\r\n"
-                          "f: <sip:alice@example.com>;tag=1\r\n"
-                          "t: <sip:bob@example.org>\r\n"
-                          "i: c1\r\nCSeq: 1 MESSAGE\r\nl: 0\r\n\r\n");
+  auto msg = parseForTest(
+      "MESSAGE sip:bob@example.org SIP/2.0\r\n"
+      "v: SIP/2.0/UDP h.example.com;branch=z9hG4bK-1-a\r\n"
+      "f: <sip:alice@example.com>;tag=1\r\n"
+      "t: <sip:bob@example.org>\r\n"
+      "i: c1\r\nCSeq: 1 MESSAGE\r\nl: 0\r\n\r\n");
   REQUIRE(msg);
   CHECK(msg->header(HeaderName::Via) == "SIP/2.0/UDP h.example.com;branch=z9hG4bK-1-a");
   CHECK_FALSE(msg->maxForwards().has_value());  // absent is not an error
@@ -115,14 +116,14 @@ TEST_CASE("bad status lines are unanswerable (status 0)") {
 
 TEST_CASE("request-line errors (RFC 3261 §7.1, RFC 4475 §3.1.2)") {
   const std::string rest = "\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n";
-  CHECK(parseStatus("INVITE  sip:user@example.com  SIP/2.0" + rest) == 400);   // lwsstart
-  CHECK(parseStatus("OPTIONS sip:r@example.com SIP/2.0  " + rest) == 400);     // trws
-  CHECK(parseStatus("INVITE sip:user@example.com; lr SIP/2.0" + rest) == 400); // lwsruri
-  CHECK(parseStatus("INVITE <sip:user@example.com> SIP/2.0" + rest) == 400);   // ltgtruri
+  CHECK(parseStatus("INVITE  sip:user@example.com  SIP/2.0" + rest) == 400);    // lwsstart
+  CHECK(parseStatus("OPTIONS sip:r@example.com SIP/2.0  " + rest) == 400);      // trws
+  CHECK(parseStatus("INVITE sip:user@example.com; lr SIP/2.0" + rest) == 400);  // lwsruri
+  CHECK(parseStatus("INVITE <sip:user@example.com> SIP/2.0" + rest) == 400);    // ltgtruri
   CHECK(parseStatus("INVITE sip:user@example.com SIP/2.0\t" + rest) == 400);
   CHECK(parseStatus("INVITE sip: SIP/2.0" + rest) == 400);
   CHECK(parseStatus("INVITE user@example.com SIP/2.0" + rest) == 400);
-  CHECK(parseStatus("OPTIONS sip:t.watson@example.org SIP/7.0" + rest) == 505); // badvers
+  CHECK(parseStatus("OPTIONS sip:t.watson@example.org SIP/7.0" + rest) == 505);  // badvers
   CHECK(parseStatus("OPTIONS sip:t.watson@example.org SIP/2.1" + rest) == 505);
   CHECK(parseStatus("GET / HTTP/1.1" + rest) == 0);
   CHECK(parseStatus("INVITE" + rest) == 0);
@@ -130,20 +131,20 @@ TEST_CASE("request-line errors (RFC 3261 §7.1, RFC 4475 §3.1.2)") {
   CHECK(parseStatus("IN<VITE sip:a@b SIP/2.0" + rest) == 0);
   CHECK(parseStatus("") == 0);
   CHECK(parseStatus("\r\n\r\n") == 0);
-  CHECK(parseStatus("INVITE sip:a@b SIP/2.0") == 0);  // no line end at all
+  CHECK(parseStatus("INVITE sip:a@b SIP/2.0") == 0);            // no line end at all
   CHECK(parseStatus("OPTIONS sip:a@b sip/2.0" + rest) == 200);  // version is case-insensitive
 }
 
 TEST_CASE("folded lines are unfolded in place") {
-  auto msg = parseForTest("OPTIONS sip:a@b SIP/2.0\r\n"
-                          "Subject: first\r\n second\r\n\tthird\r\n"
-                          "cseq: 0009\r\n  OPTIONS\r\n"
-                          "NewFangledHeader:   newfangled value\r\n continued newfangled value\r\n"
-                          "\r\n");
+  auto msg = parseForTest(
+      "OPTIONS sip:a@b SIP/2.0\r\n"
+      "Subject: first\r\n second\r\n\tthird\r\n"
+      "cseq: 0009\r\n  OPTIONS\r\n"
+      "NewFangledHeader:   newfangled value\r\n continued newfangled value\r\n"
+      "\r\n");
   REQUIRE(msg);
   CHECK(msg->header(HeaderName::Subject) == "first   second  \tthird");
-  CHECK(msg->header("NewFangledHeader") ==
-        "newfangled value   continued newfangled value");
+  CHECK(msg->header("NewFangledHeader") == "newfangled value   continued newfangled value");
   auto cseq = msg->cseq();
   REQUIRE(cseq);
   CHECK(cseq->number == 9);
@@ -151,8 +152,9 @@ TEST_CASE("folded lines are unfolded in place") {
 }
 
 TEST_CASE("bare LF line ends and leading CRLFs are tolerated") {
-  auto msg = parseForTest("\r\n\r\nOPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h\n"
-                          "Subject: x\n y\nl: 2\n\nhi");
+  auto msg = parseForTest(
+      "\r\n\r\nOPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h\n"
+      "Subject: x\n y\nl: 2\n\nhi");
   REQUIRE(msg);
   CHECK(msg->header(HeaderName::Subject) == "x  y");
   CHECK(msg->body() == "hi");
@@ -199,8 +201,8 @@ TEST_CASE("empty values: allowed for a header, not as a list element") {
 }
 
 TEST_CASE("malformed header lines are 400") {
-  for (std::string_view bad : {"Bad Header: x", ": novalue", "NoColon", " leading: ws",
-                               "Na(me: x", "Name\r: x"}) {
+  for (std::string_view bad :
+       {"Bad Header: x", ": novalue", "NoColon", " leading: ws", "Na(me: x", "Name\r: x"}) {
     const std::string text = "OPTIONS sip:a@b SIP/2.0\r\n" + std::string(bad) + "\r\n\r\n";
     CHECK_MESSAGE(parseStatus(text) == 400, bad);
   }
@@ -260,7 +262,8 @@ TEST_CASE("Content-Length framing") {
 TEST_CASE("limits: message size (513) and header count (400)") {
   ParseLimits limits;
   limits.max_message_size = 64;
-  const std::string big = "OPTIONS sip:a@b SIP/2.0\r\nSubject: " + std::string(64, 'x') + "\r\n\r\n";
+  const std::string big =
+      "OPTIONS sip:a@b SIP/2.0\r\nSubject: " + std::string(64, 'x') + "\r\n\r\n";
   auto msg = parseForTest(big, limits);
   REQUIRE_FALSE(msg);
   CHECK(msg.error().status == 513);
@@ -321,6 +324,81 @@ TEST_CASE("views survive moving the message") {
   CHECK(moved.requestUri().data() == uri.data());
   CHECK(moved.requestUri() == "sip:b@c");
   CHECK(moved.body() == "hello");
+}
+
+TEST_CASE("From, To and the top Via are parsed once and follow edits") {
+  auto parsed = parseForTest(kInvite);
+  REQUIRE(parsed);
+  SipMessage msg = std::move(*parsed);
+  const Result<Via>* via = &msg.topVia();
+  REQUIRE(*via);
+  CHECK((*via)->host() == "client.atlanta.example.com");
+  CHECK(&msg.topVia() == via);  // the same parse, not a new one
+  CHECK(msg.to()->uri().user() == "bob");
+  CHECK(msg.from()->tag() == "9fxced76sl");
+
+  SipMessage moved = std::move(msg);  // the parsed forms move along, views still valid
+  CHECK(moved.topVia()->branch() == "z9hG4bK74bf9");
+  CHECK(moved.to()->displayName() == "Bob");
+
+  moved.prependHeader(HeaderName::Via, "SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp1");
+  CHECK(moved.topVia()->host() == "proxy.example.com");
+  CHECK(moved.removeFirst(HeaderName::Via));
+  CHECK(moved.topVia()->host() == "client.atlanta.example.com");
+  moved.removeAll(HeaderName::Via);
+  CHECK_FALSE(moved.topVia());
+  CHECK(moved.topVia().error().status == 400);
+
+  moved.setHeader(HeaderName::To, "<sip:carol@example.com>;tag=t2");
+  CHECK(moved.to()->uri().user() == "carol");
+  CHECK(moved.to()->tag() == "t2");
+  moved.setHeader(HeaderName::From, "not an address <");
+  CHECK_FALSE(moved.from());
+  moved.removeAll(HeaderName::From);
+  moved.appendHeader(HeaderName::From, "<sip:dave@example.com>;tag=f3");
+  CHECK(moved.from()->tag() == "f3");
+  moved.appendHeader("v", "SIP/2.0/TCP again.example.com;branch=z9hG4bKa");  // compact name
+  CHECK(moved.topVia()->host() == "again.example.com");
+
+  moved.dropParsedHeaders();  // freed; asking again parses again, with the same answer
+  CHECK(moved.to()->uri().user() == "carol");
+  CHECK(moved.topVia()->host() == "again.example.com");
+}
+
+TEST_CASE("clone: an independent copy with the edits") {
+  auto parsed = parseForTest(kInvite);
+  REQUIRE(parsed);
+  auto original = std::make_unique<SipMessage>(std::move(*parsed));
+  original->prependHeader(HeaderName::Via, "SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp1");
+  original->appendHeader("X-Added", "a value long enough to need the heap, not SSO");
+  original->setRequestUri("sip:bob@192.0.2.4:5070");
+  original->removeAll(HeaderName::Contact);
+  const std::string expected = original->serialize();
+  CHECK(original->topVia()->host() == "proxy.example.com");  // a parsed form is not shared
+
+  SipMessage copy = original->clone();
+  CHECK(copy.serialize() == expected);
+  original.reset();  // the copy owns everything it views
+  CHECK(copy.serialize() == expected);
+  CHECK(copy.method() == Method::Invite);
+  CHECK(copy.requestUri() == "sip:bob@192.0.2.4:5070");
+  CHECK(copy.header("x-added") == "a value long enough to need the heap, not SSO");
+  CHECK(copy.topVia()->host() == "proxy.example.com");
+  CHECK(copy.count(HeaderName::Via) == 2);
+  CHECK(copy.body() == "hello");
+  copy.removeFirst(HeaderName::Via);
+  CHECK(copy.topVia()->host() == "client.atlanta.example.com");
+
+  auto response = parseForTest(
+      "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n"
+      "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"
+      "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+  REQUIRE(response);
+  SipMessage response_copy = response->clone();
+  CHECK(response_copy.isResponse());
+  CHECK(response_copy.statusCode() == 180);
+  CHECK(response_copy.reasonPhrase() == "Ringing");
+  CHECK(response_copy.serialize() == response->serialize());
 }
 
 TEST_CASE("edits: prepend, append, set, remove") {
@@ -411,13 +489,15 @@ void checkRoundTrip(std::string_view text) {
 
 TEST_CASE("serialization round trips") {
   checkRoundTrip(kInvite);
-  checkRoundTrip("SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP a, SIP/2.0/UDP b\r\n"
-                 "To: <sip:b@c>;tag=x\r\nl: 0\r\n\r\n");
+  checkRoundTrip(
+      "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP a, SIP/2.0/UDP b\r\n"
+      "To: <sip:b@c>;tag=x\r\nl: 0\r\n\r\n");
   checkRoundTrip("SIP/2.0 100 \r\n\r\n");
   checkRoundTrip("OPTIONS sip:a@b SIP/2.0\r\nSubject: a\r\n b\r\nContact: *\r\n\r\nrest-body");
   using namespace std::string_view_literals;
-  checkRoundTrip("MESSAGE sip:a@b SIP/2.0\r\nm: \"x, y\" <sip:c@d>, <sip:e@f>\r\n"
-                 "Content-Length: 4\r\n\r\n\0\r\n\0"sv);
+  checkRoundTrip(
+      "MESSAGE sip:a@b SIP/2.0\r\nm: \"x, y\" <sip:c@d>, <sip:e@f>\r\n"
+      "Content-Length: 4\r\n\r\n\0\r\n\0"sv);
 }
 
 TEST_CASE("every prefix and single-byte corruption parses without crashing") {

@@ -43,8 +43,8 @@ struct HeaderCounts {
 // RFC 3261 §8.1.1: To, From, CSeq, Call-ID, Max-Forwards and Via are mandatory;
 // Max-Forwards is not checked, so RFC 2543 peers still work (RFC 4475 inv2543).
 Result<void> checkRequired(const HeaderCounts& counts, int status) {
-  for (HeaderName name : {HeaderName::Via, HeaderName::CallId, HeaderName::CSeq,
-                          HeaderName::From, HeaderName::To}) {
+  for (HeaderName name :
+       {HeaderName::Via, HeaderName::CallId, HeaderName::CSeq, HeaderName::From, HeaderName::To}) {
     if (counts[name] == 0) {
       return withName(status, "Missing ", name);  // RFC 4475 insuf
     }
@@ -105,10 +105,10 @@ Result<void> checkRequestUri(const SipMessage& msg) {
 // From and To must parse (RFC 4475 quotbal, baddn, badaspec). Their scheme is
 // not checked here: a proxy routes on the Request-URI (RFC 4475 unksm2).
 Result<void> checkAddresses(const SipMessage& msg, int status) {
-  if (auto from = msg.from(); !from) {
+  if (const auto& from = msg.from(); !from) {
     return withDetail(status, "Malformed From", from.error());
   }
-  if (auto to = msg.to(); !to) {
+  if (const auto& to = msg.to(); !to) {
     return withDetail(status, "Malformed To", to.error());
   }
   return {};
@@ -117,7 +117,7 @@ Result<void> checkAddresses(const SipMessage& msg, int status) {
 // The top Via must parse; a branch that is only the RFC 3261 magic cookie
 // cannot identify a transaction (§8.1.1.7, RFC 4475 badbranch).
 Result<void> checkTopVia(const SipMessage& msg, int status) {
-  auto via = msg.topVia();
+  const auto& via = msg.topVia();
   if (!via) {
     return withDetail(status, "Malformed Via", via.error());
   }
@@ -198,7 +198,7 @@ Result<void> validateResponse(const SipMessage& response) {
   if (auto r = checkAddresses(response, 0); !r) {
     return r;
   }
-  auto via = response.topVia();
+  const auto& via = response.topVia();
   if (!via) {
     return withDetail(0, "Malformed Via", via.error());
   }
@@ -207,8 +207,8 @@ Result<void> validateResponse(const SipMessage& response) {
 
 std::vector<std::string_view> unsupportedRequires(
     const SipMessage& request, std::initializer_list<std::string_view> supported) {
-  return unsupportedRequires(request, std::span<const std::string_view>(supported.begin(),
-                                                                        supported.size()));
+  return unsupportedRequires(
+      request, std::span<const std::string_view>(supported.begin(), supported.size()));
 }
 
 std::vector<std::string_view> unsupportedRequires(const SipMessage& request,

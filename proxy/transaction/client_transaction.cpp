@@ -32,7 +32,9 @@ ClientTransaction::ClientTransaction(TransactionHost& host, uint64_t id,
       request_(std::move(request)),
       bytes_(request_.serialize()),
       state_(initial),
-      handler_(std::move(handler)) {}
+      handler_(std::move(handler)) {
+  request_.dropParsedHeaders();  // kept as long as the transaction: hold the text only
+}
 
 void ClientTransaction::detach() {
   detached_ = true;

@@ -21,7 +21,7 @@ void appendField(std::string& key, std::string_view field) {
 std::optional<std::string> legacyServerKey(const sip::SipMessage& request, std::string_view method,
                                            std::string_view to_tag) {
   // RFC 3261 §17.2.3, the RFC 2543 compatible rules.
-  auto from = request.from();
+  const auto& from = request.from();
   auto cseq = request.cseq();
   const std::string_view top_via = request.header(sip::HeaderName::Via);
   if (!from || !cseq || top_via.empty() || request.callId().empty()) {
@@ -40,12 +40,12 @@ std::optional<std::string> legacyServerKey(const sip::SipMessage& request, std::
 }
 
 std::optional<std::string> serverKey(const sip::SipMessage& request, std::string_view method) {
-  auto via = request.topVia();
+  const auto& via = request.topVia();
   if (!via) {
     return std::nullopt;
   }
   if (!isRfc3261Branch(via->branch())) {
-    auto to = request.to();
+    const auto& to = request.to();
     if (!to) {
       return std::nullopt;
     }
@@ -81,7 +81,7 @@ std::string clientKey(std::string_view branch, std::string_view method) {
 }
 
 std::optional<std::string> clientKeyOfResponse(const sip::SipMessage& response) {
-  auto via = response.topVia();
+  const auto& via = response.topVia();
   auto cseq = response.cseq();
   if (!via || !cseq || via->branch().empty()) {
     return std::nullopt;

@@ -118,7 +118,7 @@ ServerTransaction* TransactionLayer::createServer(const sip::SipMessage& request
   NonInviteServerTransaction* non_invite = nullptr;
   if (request.method() == sip::Method::Invite) {
     std::string legacy_prefix;
-    auto via = request.topVia();
+    const auto& via = request.topVia();
     if (key && via && !isRfc3261Branch(via->branch())) {
       legacy_prefix = legacyServerKey(request, "INVITE", "").value_or("");
     }
@@ -220,7 +220,7 @@ ClientTransactionId TransactionLayer::startClient(sip::SipMessage&& request,
 }
 
 void TransactionLayer::startCancel(sip::SipMessage&& cancel, const transport::Flow& to) {
-  auto via = cancel.topVia();
+  const auto& via = cancel.topVia();
   const std::string branch(via ? via->branch() : std::string_view());
   startClient(std::move(cancel), to, branch, {});  // the CANCEL's own 200 matters to nobody
 }

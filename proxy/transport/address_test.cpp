@@ -87,6 +87,29 @@ TEST_CASE("Flow: token round-trip") {
   CHECK(ub->remote == u.remote);
 }
 
+TEST_CASE("Flow: tokens at the limits of every field") {
+  Flow f;
+  f.protocol = Protocol::Tcp;
+  f.remote = *Address::parse("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535");
+  f.shard = 4294967295u;
+  f.connection_id = UINT64_MAX;
+  CHECK(f.token() ==
+        "tcp/4294967295/18446744073709551615/[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+  Flow v4;
+  v4.remote = *Address::parse("0.0.0.0:0");
+  CHECK(v4.token() == "udp/0/0/0.0.0.0:0");
+  v4.remote = *Address::parse("255.255.255.255:65535");
+  CHECK(v4.token() == "udp/0/0/255.255.255.255:65535");
+  CHECK(v4.remote.ip() == "255.255.255.255");
+  CHECK(Address{}.toString() == ":0");  // unset: no IP, port 0
+}
+
+TEST_CASE("Flow: stays small enough to copy per message") {
+  // Two addresses of sockaddr_in6 size, not sockaddr_storage (128 bytes each).
+  CHECK(sizeof(Address) == sizeof(sockaddr_in6));
+  CHECK(sizeof(Flow) <= 80);
+}
+
 TEST_CASE("Flow: malformed tokens are refused") {
   for (std::string bad :
        {"", "tcp", "tcp/1/2", "xyz/0/1/1.2.3.4:5", "tcp/a/1/1.2.3.4:5", "tcp/0/1/host:5",

@@ -32,7 +32,9 @@ std::string_view protocolName(Protocol p);  // "UDP", "TCP", "TLS"
 
 // A socket address we can print, compare and store.
 struct Address {
-  sockaddr_storage storage{};
+  // Room for AF_INET and AF_INET6, not sockaddr_storage's 128 bytes: every Flow
+  // holds two Addresses, and bindings and transactions each keep a Flow.
+  sockaddr_in6 storage{};
   // `ip` is a literal ("10.0.0.1", "::1" or "[::1]"); host names are not resolved here.
   static std::optional<Address> fromIpPort(std::string_view ip, uint16_t port);
   // Parses the toString() form: "10.0.0.1:5060" or "[::1]:5060".
@@ -41,8 +43,8 @@ struct Address {
   static std::optional<Address> fromSockaddr(const sockaddr* sa);
   std::string ip() const;  // "127.0.0.1", "::1"
   uint16_t port() const;
-  std::string toString() const;                     // "127.0.0.1:5060", "[::1]:5060"
-  int family() const { return storage.ss_family; }  // AF_INET, AF_INET6 or AF_UNSPEC
+  std::string toString() const;                       // "127.0.0.1:5060", "[::1]:5060"
+  int family() const { return storage.sin6_family; }  // AF_INET, AF_INET6 or AF_UNSPEC
   const sockaddr* raw() const { return reinterpret_cast<const sockaddr*>(&storage); }
   socklen_t length() const;
   // Compares family, IP, port (and IPv6 scope), never padding bytes.

@@ -340,6 +340,8 @@ class Confab(Server):
             "limits:",
             "  max_connections_per_source: 1024",
             "  requests_per_second_per_source: 0",
+            "im:",
+            "  flood_max_messages: 0   # one sipp is one sender: no per-sender flood limit",
             "users:",
         ]
         # Without digest Confab registers any AOR of its domains, as Kamailio

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core-server/registrar/ntlm/ntlm_crypto.h"
+#include "tools/confabctl/groupchat_commands.h"
 #include "core-server/storage/store.h"
 #include "proxy/base/log.h"
 #include "proxy/config/config.h"
@@ -151,7 +152,7 @@ int main(int argc, char** argv) {
     if (!args.empty() || !arg.starts_with("-")) {
       args.emplace_back(arg);
     } else if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
+      std::cout << kUsage << "Group chat:\n" << confabctl::kGroupChatUsage;
       return kExitOk;
     } else if (arg == "--config" || arg == "-c") {
       if (++i == argc) {
@@ -163,6 +164,9 @@ int main(int argc, char** argv) {
     } else {
       return usageError("unknown option " + std::string(arg));
     }
+  }
+  if (!args.empty() && confabctl::isGroupChatCommand(args[0])) {
+    return confabctl::runGroupChatCommand(config_path, args);
   }
   if (args.empty() || args[0] != "user") {
     return usageError(args.empty() ? "missing command" : "unknown command " + args[0]);

@@ -113,10 +113,14 @@ Result<MultipartBody> buildMultipartRelated(std::string_view boundary,
     }
     out.body += delimiter;
     out.body += kCrlf;
-    out.body += "Content-Transfer-Encoding: binary\r\n";
+    // No Content-Transfer-Encoding: libpurple's MIME reader (sipe) drops parts
+    // marked "binary", the value RFC 4662's examples use; absent, they are read raw.
     out.body += "Content-ID: <" + p.content_id + ">\r\n";
     out.body += "Content-Type: " + p.content_type + "\r\n\r\n";
     out.body += p.body;
+    // A blank line after each body: libpurple's MIME reader (sipe) takes the four
+    // bytes before the next delimiter to be "\r\n\r\n" and cuts them off.
+    out.body += kCrlf;
     out.body += kCrlf;
   }
   out.body += delimiter + "--\r\n";
@@ -186,7 +190,11 @@ Result<std::vector<MimePart>> parseMultipart(std::string_view content_type, std:
       p.content_type = "text/plain";
     }
     p.content_id = stripAngles(headerValue(headers, "Content-ID"));
-    p.body = std::string(part.substr(split + skip));
+    std::string_view content = part.substr(split + skip);
+    if (content.ends_with(kCrlf)) {
+      content.remove_suffix(2);  // the blank line buildMultipartRelated writes
+    }
+    p.body = std::string(content);
     parts.push_back(std::move(p));
     pos = next + 1;
   }

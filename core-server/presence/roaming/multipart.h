@@ -4,7 +4,7 @@
 // per resource state, each with a Content-ID the RLMI instance's cid names.
 //   Content-Type: multipart/related;type="application/rlmi+xml";
 //                 start="<rlmi.B@example.com>";boundary="B"
-//   --B\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <rlmi.B@example.com>\r\n
+//   --B\r\nContent-ID: <rlmi.B@example.com>\r\n
 //   Content-Type: application/rlmi+xml;charset="UTF-8"\r\n\r\n<list ...>\r\n--B\r\n ... --B--\r\n
 // sipe only looks for "application/rlmi+xml" in the Content-Type header and then
 // dispatches each part on its own Content-Type (sipe-notify.c sipe_process_presence,

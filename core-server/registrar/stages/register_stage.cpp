@@ -27,11 +27,15 @@ Verdict RegisterStage::onRequest(proxy::routing::ContextPtr& ctx) {
   proxy::transaction::ServerTransactionId txn = ctx->txn;
   // The registrar may answer after a store commit: the reply finds the
   // transaction by id, and does nothing if it has gone meanwhile.
-  registrar_.handleRegister(std::move(ctx->request), ctx->flow,
-                            [router, txn](std::string response) {
-                              int status = statusOf(response);
-                              router->transactions().respond(txn, status, std::move(response));
-                            });
+  auto reply = [router, txn](std::string response) {
+    int status = statusOf(response);
+    router->transactions().respond(txn, status, std::move(response));
+  };
+  if (ctx->authenticated_aor.empty()) {
+    registrar_.handleRegister(std::move(ctx->request), ctx->flow, std::move(reply));
+  } else {  // an earlier stage (NTLM) authenticated it for this AOR
+    registrar_.handleAuthenticatedRegister(std::move(ctx->request), ctx->flow, std::move(reply));
+  }
   return Verdict::Done;
 }
 

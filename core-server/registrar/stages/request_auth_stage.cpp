@@ -14,11 +14,12 @@ using proxy::sip::Method;
 Verdict RequestAuthStage::onRequest(proxy::routing::ContextPtr& ctx) {
   Method method = ctx->request.method();
   // In-dialog requests were vetted by the loose-route stage (signed route, participant).
+  // A non-empty authenticated_aor: an earlier stage (NTLM) verified the sender.
   if (method == Method::Ack || method == Method::Cancel || ctx->inDialog() ||
-      auth_.trusted(ctx->flow.remote)) {
+      !ctx->authenticated_aor.empty() || auth_.trusted(ctx->flow.remote)) {
     return Verdict::Continue;
   }
-  auto from = ctx->request.from();
+  const auto& from = ctx->request.from();
   if (!from || !from->uri().isSip()) {
     ctx->router.reply(*ctx, 400, "Bad From");
     return Verdict::Done;
@@ -44,7 +45,8 @@ Verdict RequestAuthStage::onRequest(proxy::routing::ContextPtr& ctx) {
     return Verdict::Done;
   }
   proxy::routing::HeaderList headers;
-  for (std::string& challenge : auth_.challengeHeaders(std::get<Challenge>(outcome).stale, ctx->request)) {
+  for (std::string& challenge :
+       auth_.challengeHeaders(std::get<Challenge>(outcome).stale, ctx->request)) {
     headers.emplace_back("Proxy-Authenticate", std::move(challenge));
   }
   ctx->router.reply(*ctx, 407, "Proxy Authentication Required", headers);

@@ -20,9 +20,14 @@ Verdict LooseRouteStage::onRequest(ContextPtr& ctx) {
     }
     request.removeFirst(sip::HeaderName::Route);
   }
-  if (!first_own || !ctx->inDialog()) {
+  const bool recorded =
+      first_own && (!first_own->caller_token.empty() || !first_own->callee_token.empty());
+  if (!recorded || !ctx->inDialog()) {
     // Out of dialog, a Route naming us only made us the outbound proxy (RFC 3261
-    // §8.1.2): local services, authentication and location decide as usual.
+    // §8.1.2): local services, authentication and location decide as usual. So
+    // does a plain outbound-proxy Route in a dialog we did not record, such as one
+    // Confab terminates (a subscription): its stage knows the dialog or says 481,
+    // and nothing reaches a foreign target without a recorded route (403 later).
     return Verdict::Continue;
   }
   // In a dialog, only a participant of one we recorded may use our route, and it

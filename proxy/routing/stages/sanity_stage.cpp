@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/routing/stages/sanity_stage.h"
 
+#include <span>
 #include <string>
 
 #include "proxy/base/strings.h"
@@ -9,18 +10,29 @@
 namespace proxy::routing {
 namespace {
 
-// Option tags we implement. Empty for now: every Require/Proxy-Require tag is unknown.
-bool supported(std::string_view) { return false; }
+// Proxy-Require tags we honour as a proxy. ms-benotify ([MS-SIPRE]): we relay
+// BENOTIFY, which gets no response, without a client transaction waiting for one.
+constexpr std::string_view kProxyTags[] = {"ms-benotify"};
 
-// The comma-separated option tags of all `name` headers not in our list.
-std::string unsupportedIn(const sip::SipMessage& request, sip::HeaderName name) {
+bool listed(std::span<const std::string_view> tags, std::string_view tag) {
+  for (std::string_view known : tags) {
+    if (iequals(known, tag)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The comma-separated option tags of all `name` headers not in `supported`.
+std::string unsupportedIn(const sip::SipMessage& request, sip::HeaderName name,
+                          std::span<const std::string_view> supported) {
   std::string out;
   for (std::string_view value : request.headers(name)) {
     size_t start = 0;
     while (start <= value.size()) {
       size_t comma = value.find(',', start);
       std::string_view tag = trim(value.substr(start, comma - start));
-      if (!tag.empty() && !supported(tag)) {
+      if (!tag.empty() && !listed(supported, tag)) {
         out += out.empty() ? "" : ", ";
         out += tag;
       }
@@ -33,11 +45,12 @@ std::string unsupportedIn(const sip::SipMessage& request, sip::HeaderName name) 
   return out;
 }
 
-bool reject420(RequestContext& ctx, sip::HeaderName name) {
+bool reject420(RequestContext& ctx, sip::HeaderName name,
+               std::span<const std::string_view> supported) {
   if (ctx.request.method() == sip::Method::Cancel || ctx.request.method() == sip::Method::Ack) {
     return false;  // RFC 3261 §8.2.2.3
   }
-  std::string tags = unsupportedIn(ctx.request, name);
+  std::string tags = unsupportedIn(ctx.request, name, supported);
   if (tags.empty()) {
     return false;
   }
@@ -46,7 +59,6 @@ bool reject420(RequestContext& ctx, sip::HeaderName name) {
 }
 
 }  // namespace
-
 
 // Requests this server answers itself rather than forwards: a REGISTER, or
 // anything addressed to the server (no user part).
@@ -65,11 +77,12 @@ Verdict SanityStage::onRequest(ContextPtr& ctx) {
     ctx->router.reply(*ctx, 483, "Too Many Hops");
     return Verdict::Done;
   }
-  return reject420(*ctx, sip::HeaderName::ProxyRequire) ? Verdict::Done : Verdict::Continue;
+  return reject420(*ctx, sip::HeaderName::ProxyRequire, kProxyTags) ? Verdict::Done
+                                                                    : Verdict::Continue;
 }
 
-bool rejectUnsupportedRequire(RequestContext& ctx) {
-  return reject420(ctx, sip::HeaderName::Require);
+bool rejectUnsupportedRequire(RequestContext& ctx, std::span<const std::string_view> supported) {
+  return reject420(ctx, sip::HeaderName::Require, supported);
 }
 
 }  // namespace proxy::routing

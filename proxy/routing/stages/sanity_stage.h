@@ -4,6 +4,9 @@
 // Unsupported, step 5). Message-intrinsic checks already ran on arrival.
 #pragma once
 
+#include <span>
+#include <string_view>
+
 #include "proxy/routing/stage.h"
 
 namespace proxy::routing {
@@ -14,8 +17,10 @@ class SanityStage final : public Stage {
   Verdict onRequest(ContextPtr& ctx) override;
 };
 
-// Answers 420 when the request's Require names a tag we do not support; used by
-// the stages that act as the UAS (registrar, local OPTIONS). True if answered.
-bool rejectUnsupportedRequire(RequestContext& ctx);
+// Answers 420 when the request's Require names a tag not in `supported` (the
+// extensions the calling UAS stage implements; none by default); used by the
+// stages that act as the UAS (registrar, local OPTIONS, presence). True if answered.
+bool rejectUnsupportedRequire(RequestContext& ctx,
+                              std::span<const std::string_view> supported = {});
 
 }  // namespace proxy::routing

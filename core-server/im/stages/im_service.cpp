@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core-server/im/stages/im_service.h"
+
+#include "core-server/im/im_formats.h"
+#include "proxy/base/clock.h"
+#include "proxy/base/counters.h"
+#include "proxy/base/log.h"
+#include "proxy/base/strings.h"
+#include "proxy/routing/target_resolver.h"
+#include "proxy/sip/name_addr.h"
+
+namespace core::im {
+
+using proxy::routing::ContextPtr;
+using proxy::routing::Verdict;
+using proxy::sip::HeaderName;
+
+namespace {
+
+// Collects the statuses of parallel deliveries: any 2xx wins (RFC 3261 §16.7).
+struct FanIn {
+  size_t remaining = 0;
+  int best = 0;
+  StatusCallback done;
+
+  void add(int status) {
+    if (best == 0 || (status >= 200 && status < 300 && (best < 200 || best >= 300)) ||
+        ((best < 200 || best >= 300) && status < best)) {
+      best = status;
+    }
+    if (--remaining == 0) {
+      done(best);
+    }
+  }
+};
+
+std::string senderAor(const proxy::routing::RequestContext& ctx) {
+  if (!ctx.authenticated_aor.empty()) {
+    return ctx.authenticated_aor;
+  }
+  auto from = ctx.request.from();
+  return from && from->uri().isSip() ? from->uri().aor() : std::string();
+}
+
+}  // namespace
+
+ImService::ImService(proxy::routing::ShardRouter& router,
+                     const registrar::LocationService& location,
+                     const registrar::UserDirectory& users, std::string realm, OfflineStore& store,
+                     ImOptions options, const std::vector<ImService*>& peers)
+    : router_(router),
+      location_(location),
+      users_(users),
+      realm_(std::move(realm)),
+      options_(options),
+      peers_(peers),
+      mailbox_(
+          store, [&router](std::function<void()> task) { router.shard().post(std::move(task)); },
+          options.offline,
+          [this](const StoredMessage& m, std::function<void(bool)> done) {
+            deliverToBindings(PageMessage::fromStored(m), [done = std::move(done)](int status) {
+              done(status >= 200 && status < 300);
+            });
+          }),
+      bridge_(
+          router,
+          [this](PageMessage m, StatusCallback done) {
+            deliver(std::move(m), /*store_if_offline=*/true, std::move(done));
+          },
+          options.session_idle_ms),
+      focus_(
+          [this](PageMessage m, bool store_if_offline, StatusCallback done) {
+            deliver(std::move(m), store_if_offline, std::move(done));
+          },
+          [this](std::string_view aor) { return isKnownUser(aor); }, options.max_participants),
+      flood_(options.flood_max_messages, options.flood_window_ms),
+      alive_(std::make_shared<ImService*>(this)) {
+  bridge_.on_end = [this](const std::string& peer_aor, const std::string& target_aor) {
+    if (isFocusAor(peer_aor)) {  // a session participant of a conversation hung up
+      onOwner(peer_aor, [peer_aor, target_aor](ImService& owner) {
+        owner.focus().onLeft(peer_aor, target_aor);
+      });
+    }
+  };
+}
+
+bool ImService::isKnownUser(std::string_view aor) const {
+  const size_t at = aor.find('@');
+  return at != std::string_view::npos && users_.lookup(aor, realm_, aor.substr(at + 1)) != nullptr;
+}
+
+void ImService::onOwner(std::string_view aor, std::function<void(ImService&)> task) {
+  const unsigned owner = router_.ownerOfAor(aor);
+  if (owner == router_.shardId() || owner >= peers_.size() || peers_[owner] == nullptr) {
+    task(*this);
+    return;
+  }
+  ImService* peer = peers_[owner];
+  peer->router().shard().post([peer, task = std::move(task)] { task(*peer); });
+}
+
+Verdict ImService::onFocus(ContextPtr& ctx, const std::string& focus_aor) {
+  const proxy::sip::SipMessage& request = ctx->request;
+  const std::string sender = senderAor(*ctx);
+  const proxy::sip::Method method = request.method();
+  if (method != proxy::sip::Method::Message && method != proxy::sip::Method::Refer) {
+    ctx->router.reply(*ctx, 405, "Method Not Allowed", {{"Allow", "MESSAGE, REFER"}});
+    return Verdict::Done;
+  }
+  if (sender.empty()) {
+    ctx->router.reply(*ctx, 403, "Unknown Sender");
+    return Verdict::Done;
+  }
+  if (!flood_.allow(sender, proxy::SystemClock::instance().monotonicMs())) {
+    ctx->router.reply(*ctx, 503, "Too Many Messages",
+                      {{"Retry-After", std::to_string((options_.flood_window_ms + 999) / 1000)}});
+    return Verdict::Done;
+  }
+  int status = 0;
+  if (method == proxy::sip::Method::Refer) {
+    status = focus_.onRefer(focus_aor, sender, request.header(HeaderName::ReferTo));
+  } else if (request.body().size() > options_.max_body_bytes) {
+    status = 413;
+  } else {
+    status =
+        focus_.onMessage(focus_aor, sender, std::string(request.header(HeaderName::ContentType)),
+                         std::string(request.body()));
+  }
+  ctx->router.reply(*ctx, status);
+  return Verdict::Done;
+}
+
+ImService::~ImService() { *alive_ = nullptr; }
+
+Verdict ImService::onPage(ContextPtr& ctx, const std::string& aor) {
+  static auto too_big = proxy::counters::get("im.page.too_large");
+  const proxy::sip::SipMessage& request = ctx->request;
+  const std::string sender = senderAor(*ctx);
+  if (!flood_.allow(sender, proxy::SystemClock::instance().monotonicMs())) {
+    ctx->router.reply(*ctx, 503, "Too Many Messages",
+                      {{"Retry-After", std::to_string((options_.flood_window_ms + 999) / 1000)}});
+    return Verdict::Done;
+  }
+  if (request.body().size() > options_.max_body_bytes) {
+    too_big.add();
+    ctx->router.reply(*ctx, 413, "Message Too Large");
+    return Verdict::Done;
+  }
+  const std::string content_type = proxy::toLower(request.header(HeaderName::ContentType));
+  const bool typing = content_type.starts_with(kIsComposingType);
+  std::vector<const registrar::Binding*> bindings = location_.lookup(aor);
+  bool session_mode = false;
+  for (const registrar::Binding* b : bindings) {
+    session_mode |= isSessionModeEndpoint(b->user_agent, b->params);
+  }
+  const bool offline = bindings.empty() || (!typing && mailbox_.hasBacklog(aor));
+  if (typing && (bindings.empty() || !session_mode)) {
+    return Verdict::Continue;  // typing is never stored; standard endpoints get it relayed
+  }
+  if (!offline && !session_mode) {
+    return Verdict::Continue;  // the plain relay (location + forward stages)
+  }
+  PageMessage m;
+  m.from = std::string(request.header(HeaderName::From));
+  m.to_aor = aor;
+  m.to = withoutTag(request.header(HeaderName::To));
+  m.content_type = std::string(request.header(HeaderName::ContentType));
+  m.body = std::string(request.body());
+  auto held = std::make_shared<ContextPtr>(std::move(ctx));
+  StatusCallback reply = [held](int status) {
+    proxy::routing::RequestContext& c = **held;
+    if (status == 480 && c.request.method() == proxy::sip::Method::Message) {
+      c.router.reply(c, 480, "Offline Mailbox Full");
+      return;
+    }
+    c.router.reply(c, status);
+  };
+  if (offline) {
+    storeOffline(std::move(m), std::move(reply));
+  } else {
+    deliverToBindings(std::move(m), std::move(reply));
+  }
+  return Verdict::Pause;
+}
+
+Verdict ImService::onSessionInvite(ContextPtr& ctx, const std::string& aor) {
+  static auto bridged = proxy::counters::get("im.bridge.invites_answered");
+  const proxy::sip::SipMessage& request = ctx->request;
+  for (const registrar::Binding* b : location_.lookup(aor)) {
+    if (isSessionModeEndpoint(b->user_agent, b->params)) {
+      return Verdict::Continue;  // session mode on both sides: the plain relay
+    }
+  }
+  auto from = request.from();
+  auto contact = proxy::sip::NameAddr::parse(request.header(HeaderName::Contact));
+  if (!from || !from->uri().isSip() || from->tag().empty() || !contact) {
+    ctx->router.reply(*ctx, 400, "Bad From or Contact");
+    return Verdict::Done;
+  }
+  if (!flood_.allow(from->uri().aor(), proxy::SystemClock::instance().monotonicMs())) {
+    ctx->router.reply(*ctx, 503, "Too Many Messages",
+                      {{"Retry-After", std::to_string((options_.flood_window_ms + 999) / 1000)}});
+    return Verdict::Done;
+  }
+  Bridge::Incoming in;
+  in.call_id = std::string(request.callId());
+  in.remote_tag = std::string(from->tag());
+  in.remote_target = std::string(contact->uriText());
+  in.peer = withoutTag(request.header(HeaderName::To));
+  in.peer_aor = aor;
+  in.target = withoutTag(request.header(HeaderName::From));
+  in.target_aor = from->uri().aor();
+  in.flow = ctx->flow;
+  std::optional<InlineMessage> first;
+  if (std::string_view text = request.header("ms-text-format"); !text.empty()) {
+    first = parseMsTextFormat(text);
+    if (!first || first->body.size() > options_.max_body_bytes) {
+      ctx->router.reply(*ctx, 400, "Bad ms-text-format");
+      return Verdict::Done;
+    }
+  }
+  bridged.add();
+  auto held = std::make_shared<ContextPtr>(std::move(ctx));
+  std::weak_ptr<ImService*> weak = alive_;
+  auto answer = [held, weak, in = std::move(in)](int first_status) mutable {
+    proxy::routing::RequestContext& c = **held;
+    ImService* self = weak.lock() ? *weak.lock() : nullptr;
+    const bool taken = first_status >= 200 && first_status < 300;
+    if (self == nullptr || (first_status != 0 && !taken)) {
+      c.router.reply(c, self == nullptr ? 500 : first_status);  // the first message did not go
+      return;
+    }
+    self->adoptOnOwner(std::move(in), [held, taken](Bridge::Adopted adopted) {
+      proxy::routing::RequestContext& c = **held;
+      proxy::sip::ResponseBuilder ok(c.request, 200, "OK");
+      ok.toTag(adopted.tag)
+          .header("Contact", adopted.contact)
+          .header("Server", c.router.config().server_name);
+      if (taken) {
+        ok.header("Supported", "ms-text-format");  // the inline message was delivered
+      }
+      ok.body("application/sdp", adopted.sdp);
+      c.router.replyBytes(c, 200, ok.build());
+    });
+  };
+  if (!first) {
+    answer(0);
+    return Verdict::Pause;
+  }
+  PageMessage page;
+  page.from = withoutTag(request.header(HeaderName::From));
+  page.to_aor = aor;
+  page.to = withoutTag(request.header(HeaderName::To));
+  page.content_type = std::move(first->content_type);
+  page.body = std::move(first->body);
+  deliverLocal(std::move(page), /*store_if_offline=*/true, std::move(answer));
+  return Verdict::Pause;
+}
+
+void ImService::adoptOnOwner(Bridge::Incoming in, std::function<void(Bridge::Adopted)> done) {
+  const unsigned owner = router_.ownerOfAor(in.target_aor);
+  if (owner == router_.shardId() || owner >= peers_.size() || peers_[owner] == nullptr) {
+    done(bridge_.adopt(std::move(in)));
+    return;
+  }
+  ImService* peer = peers_[owner];
+  proxy::uv::Shard* home = &router_.shard();
+  auto payload = std::make_shared<Bridge::Incoming>(std::move(in));
+  auto back = std::make_shared<std::function<void(Bridge::Adopted)>>(std::move(done));
+  peer->router().shard().post([peer, home, payload, back] {
+    Bridge::Adopted adopted = peer->bridge().adopt(std::move(*payload));
+    home->post([back, adopted = std::move(adopted)]() mutable { (*back)(std::move(adopted)); });
+  });
+}
+
+void ImService::storeOffline(PageMessage m, StatusCallback done) {
+  StoredMessage stored;
+  stored.recipient = m.to_aor;
+  stored.from = std::move(m.from);
+  stored.to = std::move(m.to);
+  stored.content_type = std::move(m.content_type);
+  stored.body = std::move(m.body);
+  stored.received_at = proxy::SystemClock::instance().unixSeconds();
+  std::weak_ptr<ImService*> weak = alive_;
+  auto shared_done = std::make_shared<StatusCallback>(std::move(done));
+  Admission admission = mailbox_.store(std::move(stored), [shared_done](bool ok) {
+    (*shared_done)(ok ? 202 : 500);  // 202: accepted for later delivery (RFC 3428 §7)
+  });
+  if (admission != Admission::Accepted) {
+    LOG_INFO("im: offline mailbox of %s is full", m.to_aor.c_str());
+    (*shared_done)(480);
+  }
+}
+
+void ImService::deliver(PageMessage m, bool store_if_offline, StatusCallback done) {
+  const unsigned owner = router_.ownerOfAor(m.to_aor);
+  if (owner == router_.shardId() || owner >= peers_.size() || peers_[owner] == nullptr) {
+    deliverLocal(std::move(m), store_if_offline, std::move(done));
+    return;
+  }
+  ImService* peer = peers_[owner];
+  proxy::uv::Shard* home = &router_.shard();
+  auto payload = std::make_shared<PageMessage>(std::move(m));
+  auto back = std::make_shared<StatusCallback>(std::move(done));
+  peer->router().shard().post([peer, home, payload, store_if_offline, back] {
+    peer->deliverLocal(std::move(*payload), store_if_offline, [home, back](int status) {
+      home->post([back, status] { (*back)(status); });
+    });
+  });
+}
+
+void ImService::deliverLocal(PageMessage m, bool store_if_offline, StatusCallback done) {
+  if (isFocusAor(m.to_aor)) {  // a session participant writes to its conversation
+    auto from = proxy::sip::NameAddr::parse(m.from);
+    if (!from || !from->uri().isSip()) {
+      done(400);
+      return;
+    }
+    done(focus_.onMessage(m.to_aor, from->uri().aor(), std::move(m.content_type),
+                          std::move(m.body)));
+    return;
+  }
+  const bool typing = proxy::toLower(m.content_type).starts_with(kIsComposingType);
+  if (store_if_offline && !typing &&
+      (location_.lookup(m.to_aor).empty() || mailbox_.hasBacklog(m.to_aor))) {
+    storeOffline(std::move(m), std::move(done));
+    return;
+  }
+  deliverToBindings(std::move(m), std::move(done));
+}
+
+void ImService::deliverToBindings(PageMessage m, StatusCallback done) {
+  std::vector<const registrar::Binding*> bindings = location_.lookup(m.to_aor);
+  std::vector<const registrar::Binding*> sessions;
+  std::vector<const registrar::Binding*> pages;
+  for (const registrar::Binding* b : bindings) {
+    (isSessionModeEndpoint(b->user_agent, b->params) ? sessions : pages).push_back(b);
+  }
+  if (sessions.empty() && pages.empty()) {
+    done(480);
+    return;
+  }
+  auto fan = std::make_shared<FanIn>();
+  fan->remaining = pages.size() + (sessions.empty() ? 0 : 1);
+  fan->done = std::move(done);
+  for (const registrar::Binding* b : pages) {
+    sendPage(m, *b, [fan](int status) { fan->add(status); });
+  }
+  if (!sessions.empty()) {
+    if (!m.notice.empty()) {  // session-mode clients show text, not a roster document
+      m.content_type = "text/plain; charset=UTF-8";
+      m.body = std::move(m.notice);
+    }
+    bridge_.sendPage(std::move(m), sessions, [fan](int status) { fan->add(status); });
+  }
+}
+
+void ImService::sendPage(const PageMessage& m, const registrar::Binding& binding,
+                         StatusCallback done) {
+  auto request = proxy::sip::SipMessage::parse(
+      buildPageRequest(m, binding.contact, router_.config().server_name),
+      router_.config().parse_limits);
+  std::optional<proxy::transport::Flow> flow = binding.flow;
+  if (request && !flow) {
+    flow = proxy::routing::resolveNextHop(*request, router_.us());
+  }
+  if (!request || !flow) {
+    done(480);
+    return;
+  }
+  router_.transactions().sendRequest(
+      std::move(*request), *flow, router_.us().sentBy(flow->protocol),
+      [done = std::move(done)](proxy::sip::SipMessage&& response, bool final) {
+        if (final) {
+          done(response.statusCode());
+        }
+      });
+}
+
+void ImService::registrationChanged(std::string_view aor) {
+  if (!location_.lookup(aor).empty()) {
+    mailbox_.kick(aor);
+  }
+}
+
+void ImService::housekeeping(int64_t now_unix, int64_t now_ms) {
+  mailbox_.expire(now_unix);
+  bridge_.closeIdle(now_ms);
+  flood_.sweep(now_ms);
+  if (now_ms >= next_retry_ms_) {
+    next_retry_ms_ = now_ms + options_.retry_interval_ms;
+    mailbox_.kickAll();
+  }
+}
+
+}  // namespace core::im

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core-server/im/stages/page_message.h"
+
+#include "core-server/im/im_formats.h"
+#include "proxy/base/random.h"
+#include "proxy/base/strings.h"
+#include "proxy/sip/name_addr.h"
+
+namespace core::im {
+
+PageMessage PageMessage::fromStored(const StoredMessage& m) {
+  return PageMessage{m.from, m.recipient, m.to, m.content_type, m.body, m.received_at, {}};
+}
+
+std::string withoutTag(std::string_view value) {
+  auto parsed = proxy::sip::NameAddr::parse(value);
+  if (!parsed) {
+    return std::string(value);
+  }
+  std::string out;
+  if (!parsed->displayName().empty()) {
+    out.append("\"").append(parsed->displayName()).append("\" ");
+  }
+  out.append("<").append(parsed->uriText()).append(">");
+  for (const proxy::sip::Param& p : parsed->paramList()) {
+    if (proxy::toLower(p.name) == "tag") {
+      continue;
+    }
+    out.append(";").append(p.name);
+    if (p.has_value) {
+      out.append("=");
+      if (p.quoted) {
+        out.append("\"").append(p.value).append("\"");
+      } else {
+        out.append(p.value);
+      }
+    }
+  }
+  return out;
+}
+
+std::string aorNameAddr(std::string_view aor) {
+  return std::string("<sip:").append(aor).append(">");
+}
+
+std::string buildPageRequest(const PageMessage& m, std::string_view request_uri,
+                             std::string_view user_agent) {
+  std::string out;
+  out.reserve(400 + m.body.size());
+  out.append("MESSAGE ").append(request_uri).append(" SIP/2.0\r\n");
+  out.append("Max-Forwards: 70\r\n");
+  out.append("From: ").append(withoutTag(m.from)).append(";tag=");
+  out.append(proxy::randomToken(12)).append("\r\n");
+  out.append("To: ").append(withoutTag(m.to)).append("\r\n");
+  out.append("Call-ID: ").append(proxy::randomToken(20)).append("@confab-im\r\n");
+  out.append("CSeq: 1 MESSAGE\r\n");
+  if (m.date > 0) {
+    out.append("Date: ").append(httpDate(m.date)).append("\r\n");
+  }
+  out.append("User-Agent: ").append(user_agent).append("\r\n");
+  if (!m.content_type.empty()) {
+    out.append("Content-Type: ").append(m.content_type).append("\r\n");
+  }
+  out.append("Content-Length: ").append(std::to_string(m.body.size())).append("\r\n\r\n");
+  out.append(m.body);
+  return out;
+}
+
+}  // namespace core::im

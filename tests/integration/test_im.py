@@ -1,0 +1,392 @@
+"""Instant messaging across dialects (issue 4): offline delivery (stored, answered 202 only
+after the commit, delivered in order and once on the next registration, across a restart),
+page mode -> an OCS-dialect session-mode client through the bridge (INVITE carrying the first
+message, MESSAGE in the dialog both ways), typing both ways, BYE, idle close, 481 for unknown
+dialogs, quotas and floods."""
+
+import unittest
+
+from confabtest import ServerTestCase
+from imclient import (ISCOMPOSING, SDP_OFFER, AutoAnswer, Background, answer_invite, composing_state, expect_request,
+                      is_composing, keyboard_activity, keyboard_status, ms_text_body,
+                      ocs_invite, ocs_register)
+from confabtest import poll
+from server import DOMAIN, USER_NAMES
+from sipclient import Responder, parse_name_addr, uri_key
+
+
+def aor(user):
+    return "sip:%s@%s" % (user, DOMAIN)
+
+
+class OfflineDeliveryTest(ServerTestCase):
+
+    SERVER_CONFIG = {"im": {"offline_max_messages": 3}}
+
+    def test_stored_and_delivered_once_in_order_after_restart(self):
+        alice = self.client("tcp", "alice")
+        texts = ["first", "second", "third"]
+        for text in texts:
+            self.assertStatus(alice.send_message(aor("dave"), text), 202, alice)
+        alice.close()
+        self.server.restart()
+        dave = self.client("tcp", "dave")
+        # Registered first: the UA queues what arrives meanwhile, the Responder answers it
+        # (one reader per socket at a time).
+        self.assertStatus(dave.register(expires=600), 200, dave)
+        with Responder(dave, 200, count=3) as got:
+            pass
+        self.assertEqual([r.text() for r in got.requests], texts)
+        for req in got.requests:
+            self.assertEqual(uri_key(parse_name_addr(req.header("From")).uri),
+                             uri_key(aor("alice")))
+            self.assertIsNotNone(req.header("Date"), "no Date header:\n%s" % req)
+            self.assertEqual(uri_key(req.uri), uri_key(dave.contact_uri))
+        # Exactly once: neither a refresh nor a new registration brings them back.
+        self.assertStatus(dave.register(expires=600), 200, dave)
+        self.assertIsNone(dave.recv_request(timeout=1.5), "a delivered message came again")
+
+    def test_refused_delivery_is_kept_and_retried(self):
+        alice = self.client("tcp", "alice")
+        self.assertStatus(alice.send_message(aor("erin"), "keep me"), 202, alice)
+        erin = self.client("tcp", "erin")
+        self.assertStatus(erin.register(expires=600), 200, erin)
+        with Responder(erin, 486) as busy:
+            pass
+        self.assertEqual([r.text() for r in busy.requests], ["keep me"])
+        self.assertStatus(erin.register(expires=600), 200, erin)  # a refresh re-offers it
+        with Responder(erin, 200) as ok:
+            pass
+        self.assertEqual([r.text() for r in ok.requests], ["keep me"])
+
+    def test_quota(self):
+        alice = self.client("tcp", "alice")
+        for i in range(3):
+            self.assertStatus(alice.send_message(aor("frank"), "m%d" % i), 202, alice)
+        resp = alice.send_message(aor("frank"), "one too many")
+        self.assertStatus(resp, 480, alice)
+        self.assertIn("Full", resp.reason)
+
+    def test_new_messages_queue_behind_stored_ones(self):
+        alice = self.client("tcp", "alice")
+        self.assertStatus(alice.send_message(aor("grace"), "old"), 202, alice)
+        grace = self.client("tcp", "grace")
+        self.assertStatus(grace.register(expires=600), 200, grace)
+        with Responder(grace, 200, count=1) as first:
+            pass
+        self.assertEqual([r.text() for r in first.requests], ["old"])
+        with Responder(grace, 200) as now:
+            self.assertStatus(alice.send_message(aor("grace"), "new"), 200, alice)
+        self.assertEqual([r.text() for r in now.requests], ["new"])
+
+    def test_unknown_user_still_404_and_typing_not_stored(self):
+        alice = self.client("tcp", "alice")
+        self.assertStatus(alice.send_message(aor("nobody-here"), "x"), 404, alice)
+        self.assertStatus(alice.send_message(aor("heidi"), is_composing(True),
+                                             content_type=ISCOMPOSING), 480, alice)
+
+
+class BridgeTest(ServerTestCase):
+
+    SERVER_CONFIG = {"im": {"session_idle_timeout_s": 2}}
+
+    def open_session(self, alice, bob, text):
+        """alice pages bob (OCS); bob gets the INVITE with the message and answers 200."""
+        with Background(alice.send_message, aor(bob.user), text) as job:
+            invite = expect_request(bob, "INVITE")
+            session = answer_invite(bob, invite)
+            resp = job.result()
+        self.assertStatus(resp, 200, alice)
+        return invite, session
+
+    def test_page_mode_to_ocs_and_back(self):
+        bob = self.client("tcp", "bob")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        alice = self.registered("tcp", "alice")
+        invite, session = self.open_session(alice, bob, "hello bob")
+        self.assertIn("m=message", invite.text())
+        self.assertEqual(ms_text_body(invite.header("ms-text-format")), "hello bob")
+        self.assertIsNotNone(invite.header("Ms-Conversation-ID"))
+        self.assertEqual(uri_key(parse_name_addr(invite.header("From")).uri),
+                         uri_key(aor("alice")))
+        self.assertEqual(expect_request(bob, "ACK", skip=()).call_id, invite.call_id)
+
+        # Later pages go inside the session.
+        with Background(alice.send_message, aor("bob"), "second") as job:
+            msg = expect_request(bob, "MESSAGE")
+            bob.reply(msg, 200)
+            self.assertStatus(job.result(), 200, alice)
+        self.assertEqual(msg.call_id, invite.call_id)
+        self.assertEqual(msg.text(), "second")
+        self.assertEqual(parse_name_addr(msg.header("To")).params.get("tag"), bob.from_tag)
+
+        # bob's MESSAGE in the session reaches alice in page mode.
+        with Responder(alice, 200) as got:
+            resp = session.request("MESSAGE", "hi alice", "text/plain")
+        self.assertStatus(resp, 200, bob)
+        self.assertEqual([r.text() for r in got.requests], ["hi alice"])
+        self.assertEqual(uri_key(parse_name_addr(got.requests[0].header("From")).uri),
+                         uri_key(aor("bob")))
+        self.assertIsNone(parse_name_addr(got.requests[0].header("To")).params.get("tag"))
+
+        # Typing, both ways.
+        with Background(alice.send_message, aor("bob"), is_composing(True),
+                        content_type=ISCOMPOSING) as job:
+            info = expect_request(bob, "INFO")
+            bob.reply(info, 200)
+            self.assertStatus(job.result(), 200, alice)
+        self.assertEqual(info.call_id, invite.call_id)
+        self.assertEqual(keyboard_status(info.text()), "type")
+        with Responder(alice, 200) as got:
+            resp = session.request("INFO", keyboard_activity(True), "application/xml")
+        self.assertStatus(resp, 200, bob)
+        self.assertEqual(len(got.requests), 1)
+        self.assertEqual(got.requests[0].header("Content-Type"), ISCOMPOSING)
+        self.assertEqual(composing_state(got.requests[0].text()), "active")
+
+        # BYE from the OCS side ends it; the next page opens a new session.
+        self.assertStatus(session.request("BYE"), 200, bob)
+        self.assertStatus(session.request("MESSAGE", "late", "text/plain"), 481, bob)
+        invite2, _ = self.open_session(alice, bob, "again")
+        self.assertNotEqual(invite2.call_id, invite.call_id)
+        self.assertEqual(ms_text_body(invite2.header("ms-text-format")), "again")
+
+    def test_inline_message_not_taken_is_sent_in_dialog(self):
+        bob = self.client("tcp", "judy")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        alice = self.registered("tcp", "alice")
+        with Background(alice.send_message, aor("judy"), "hello") as job:
+            invite = expect_request(bob, "INVITE")
+            answer_invite(bob, invite, text_format_taken=False)
+            msg = expect_request(bob, "MESSAGE")
+            bob.reply(msg, 200)
+            self.assertStatus(job.result(), 200, alice)
+        self.assertEqual(msg.text(), "hello")
+        self.assertEqual(msg.call_id, invite.call_id)
+
+    def test_declined_invite_reaches_the_sender(self):
+        bob = self.client("tcp", "ivan")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        alice = self.registered("tcp", "alice")
+        with Background(alice.send_message, aor("ivan"), "hello") as job:
+            invite = expect_request(bob, "INVITE")
+            answer_invite(bob, invite, code=486)
+            self.assertStatus(job.result(), 486, alice)
+
+    def test_idle_session_closed_with_bye(self):
+        bob = self.client("tcp", "carol")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        alice = self.registered("tcp", "alice")
+        invite, _ = self.open_session(alice, bob, "hello")
+        bye = expect_request(bob, "BYE", timeout=6)
+        self.assertEqual(bye.call_id, invite.call_id)
+        bob.reply(bye, 200)
+
+    def test_lost_dialog_481_reopens_the_session(self):
+        bob = self.client("tcp", "rupert")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        alice = self.registered("tcp", "alice")
+        invite, _ = self.open_session(alice, bob, "hello")
+        with Background(alice.send_message, aor("rupert"), "after a crash") as job:
+            msg = expect_request(bob, "MESSAGE")
+            bob.reply(msg, 481)  # the endpoint forgot the session
+            invite2 = expect_request(bob, "INVITE")
+            answer_invite(bob, invite2)
+            self.assertStatus(job.result(), 200, alice)
+        self.assertNotEqual(invite2.call_id, invite.call_id)
+        self.assertEqual(ms_text_body(invite2.header("ms-text-format")), "after a crash")
+
+    def test_first_endpoint_to_answer_gets_the_session(self):
+        ep1 = self.client("tcp", "niaj")
+        ep2 = self.client("tcp", "niaj")
+        self.assertStatus(ocs_register(ep1), 200, ep1)
+        self.assertStatus(ocs_register(ep2), 200, ep2)
+        alice = self.registered("tcp", "alice")
+        with Background(alice.send_message, aor("niaj"), "who answers?") as job:
+            inv1 = expect_request(ep1, "INVITE")
+            inv2 = expect_request(ep2, "INVITE")
+            answer_invite(ep2, inv2, code=180)
+            answer_invite(ep1, inv1)
+            self.assertStatus(job.result(), 200, alice)
+            cancel = expect_request(ep2, "CANCEL")  # the other endpoint stops ringing
+            ep2.reply(cancel, 200)
+            answer_invite(ep2, inv2, code=487)
+        self.assertEqual(inv1.call_id, inv2.call_id)
+
+    def test_unknown_dialog_481(self):
+        bob = self.client("tcp", "mallory")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        alice = self.registered("tcp", "alice")
+        invite, session = self.open_session(alice, bob, "hello")
+        resp = session.request("MESSAGE", "x", "text/plain", call_id="no-such-call@x")
+        self.assertStatus(resp, 481, bob)
+        # A session refresh (re-INVITE) is answered with our SDP; a bad one with 488.
+        refresh = session.request("INVITE", SDP_OFFER, "application/sdp")
+        self.assertStatus(refresh, 200, bob)
+        self.assertIn("m=message", refresh.text())
+        self.assertStatus(session.request("INVITE", "v=0\r\nm=audio 1 RTP/AVP 0\r\n",
+                                          "application/sdp"), 488, bob)
+        self.assertStatus(session.request("BYE"), 200, bob)
+        self.assertStatus(session.request("BYE"), 481, bob)
+
+
+class OcsInitiatedTest(ServerTestCase):
+    """The OCS client opens the session; the standard client chats in page mode."""
+
+    def test_ocs_invite_to_page_mode_user(self):
+        bob = self.client("tcp", "bob")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        alice = self.registered("tcp", "alice")
+        with Background(ocs_invite, bob, aor("alice"), "hi from bob") as job:
+            first = expect_request(alice, "MESSAGE")
+            alice.reply(first, 200)
+            resp, session = job.result()
+        self.assertStatus(resp, 200, bob)
+        self.assertEqual(first.text(), "hi from bob")
+        self.assertEqual(uri_key(parse_name_addr(first.header("From")).uri), uri_key(aor("bob")))
+        self.assertIn("ms-text-format", resp.header("Supported", ""))
+        self.assertIn("m=message", resp.text())
+        self.assertIn(";sh=", resp.header("Contact"))
+
+        with Responder(alice, 200) as got:
+            self.assertStatus(session.request("MESSAGE", "more", "text/plain"), 200, bob)
+        self.assertEqual([r.text() for r in got.requests], ["more"])
+
+        # alice answers in page mode: it goes into bob's session, not a new one.
+        with Background(alice.send_message, aor("bob"), "hello bob") as job:
+            msg = expect_request(bob, "MESSAGE")
+            bob.reply(msg, 200)
+            self.assertStatus(job.result(), 200, alice)
+        self.assertEqual(msg.call_id, session.call_id)
+        self.assertEqual(msg.text(), "hello bob")
+        self.assertEqual(parse_name_addr(msg.header("To")).params.get("tag"), bob.from_tag)
+
+        self.assertStatus(session.request("BYE"), 200, bob)
+
+    def test_ocs_invite_to_offline_user_stores_the_first_message(self):
+        bob = self.client("tcp", "bob")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        resp, session = ocs_invite(bob, aor("peggy"), "are you there?")
+        self.assertStatus(resp, 200, bob)
+        self.assertStatus(session.request("MESSAGE", "later", "text/plain"), 202, bob)
+        peggy = self.client("tcp", "peggy")
+        self.assertStatus(peggy.register(expires=600), 200, peggy)
+        with Responder(peggy, 200, count=2) as got:
+            pass
+        self.assertEqual([r.text() for r in got.requests], ["are you there?", "later"])
+
+    def test_malformed_im_sdp_488(self):
+        bob = self.client("tcp", "bob")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        resp, _ = ocs_invite(bob, aor("alice"), "x", sdp="garbage\r\nm=message 1 sip null\r\n")
+        self.assertStatus(resp, 488, bob)
+
+
+PARTICIPANTS = ["p%02d" % i for i in range(50)]
+
+
+class FocusTest(ServerTestCase):
+    """The multiparty focus: sip:im-conf-<id>@domain; REFER adds, MESSAGE fans out."""
+
+    SERVER_CONFIG = {"users": USER_NAMES + PARTICIPANTS, "im": {"flood_max_messages": 0}}
+
+    def focus(self, name):
+        return "sip:im-conf-%s@%s" % (name, DOMAIN)
+
+    def refer(self, ua, focus, user, method=None):
+        target = aor(user) + (";method=%s" % method if method else "")
+        return ua.request("REFER", focus, headers=[("Refer-To", "<%s>" % target)])
+
+    def test_three_participants_and_any_may_invite(self):
+        # Each user: a registered UA that only receives (answered in a thread) and another
+        # connection that sends, so that no two threads read one socket.
+        ends = [self.registered("tcp", u) for u in ("alice", "bob", "carol")]
+        alice, bob, carol = (self.client("tcp", u) for u in ("alice", "bob", "carol"))
+        conf = self.focus("three")
+        with AutoAnswer(ends[0]) as a, AutoAnswer(ends[1]) as b, AutoAnswer(ends[2]) as c:
+            self.assertStatus(self.refer(alice, conf, "bob"), 202, alice)
+            self.assertStatus(self.refer(bob, conf, "carol"), 202, bob)  # not the creator
+            self.assertStatus(carol.send_message(conf, "hi from carol"), 202, carol)
+            self.assertTrue(poll(lambda: a.texts() and b.texts()), "no copy arrived")
+            # Each roster (RFC 4575) lists everyone; carol's join reached all three.
+            for inbox in (a, b, c):
+                rosters = poll(lambda inbox=inbox: [r for r in inbox.of_type(
+                    "application/conference-info+xml") if "carol@" in r.text()])
+                self.assertTrue(rosters, "no roster with carol")
+                self.assertIn("alice@", rosters[-1].text())
+            self.assertStatus(self.refer(alice, conf, "bob", method="BYE"), 202, alice)
+            self.assertStatus(alice.send_message(conf, "bob has gone"), 202, alice)
+            self.assertTrue(poll(lambda: "bob has gone" in c.texts()))
+        self.assertEqual(a.texts(), ["hi from carol"])
+        self.assertEqual(b.texts(), ["hi from carol"])
+        self.assertEqual(c.texts(), ["bob has gone"])
+        copy = a.of_type("text/plain")[0]
+        self.assertEqual(uri_key(parse_name_addr(copy.header("From")).uri), uri_key(conf))
+        self.assertIn("carol@", parse_name_addr(copy.header("From")).display or "")
+
+    def test_ocs_participant_chats_through_the_bridge(self):
+        end = self.registered("tcp", "alice")
+        alice = self.client("tcp", "alice")
+        bob = self.client("tcp", "bob")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        conf = self.focus("mixed")
+        with AutoAnswer(end) as a:
+            self.assertStatus(self.refer(alice, conf, "bob"), 202, alice)
+            # bob's endpoint gets the conversation as an IM session from the focus,
+            # opened with a text notice (it shows no RFC 4575 roster).
+            invite = expect_request(bob, "INVITE")
+            self.assertEqual(uri_key(parse_name_addr(invite.header("From")).uri),
+                             uri_key(conf))
+            self.assertEqual(ms_text_body(invite.header("ms-text-format")),
+                             "bob@example.test joined the conversation")
+            session = answer_invite(bob, invite)
+            self.assertStatus(session.request("MESSAGE", "hi from OCS", "text/plain"), 202, bob)
+            self.assertTrue(poll(lambda: "hi from OCS" in a.texts()))
+            with Background(alice.send_message, conf, "hi bob") as job:
+                msg = expect_request(bob, "MESSAGE")
+                bob.reply(msg, 200)
+                self.assertStatus(job.result(), 202, alice)
+            self.assertEqual(msg.text(), "hi bob")
+            self.assertEqual(msg.call_id, invite.call_id)
+            # bob hangs up: he leaves the conversation, and alice is told.
+            self.assertStatus(session.request("BYE"), 200, bob)
+            self.assertTrue(poll(lambda: [r for r in a.of_type("application/conference-info")
+                                          if "bob@" not in r.text()][1:]))
+
+    def test_fifty_participants(self):
+        inboxes = [AutoAnswer(self.registered("tcp", u)) for u in PARTICIPANTS]
+        uas = {0: self.client("tcp", PARTICIPANTS[0]), 7: self.client("tcp", PARTICIPANTS[7])}
+        conf = self.focus("fifty")
+        for inbox in inboxes:
+            inbox.__enter__()
+        try:
+            for user in PARTICIPANTS[1:]:
+                self.assertStatus(self.refer(uas[0], conf, user), 202, uas[0])
+            self.assertStatus(uas[7].send_message(conf, "hello fifty"), 202, uas[7])
+            others = [inbox for i, inbox in enumerate(inboxes) if i != 7]
+            self.assertTrue(poll(lambda: all(i.texts() == ["hello fifty"] for i in others),
+                                 timeout=30), "not every participant got the message")
+            self.assertEqual(inboxes[7].texts(), [])
+        finally:
+            for inbox in inboxes:
+                inbox.__exit__(None, None, None)
+
+
+class FloodTest(ServerTestCase):
+
+    SERVER_CONFIG = {"im": {"flood_max_messages": 3, "flood_window_s": 60,
+                            "max_body_size": 100}}
+
+    def test_flood_and_size(self):
+        alice = self.client("tcp", "alice")
+        for i in range(3):
+            self.assertStatus(alice.send_message(aor("olivia"), "m%d" % i), 202, alice)
+        resp = alice.send_message(aor("olivia"), "flood")
+        self.assertStatus(resp, 503, alice)
+        self.assertIsNotNone(resp.header("Retry-After"))
+        bob = self.client("tcp", "bob")
+        self.assertStatus(bob.send_message(aor("olivia"), "x" * 101), 413, bob)
+
+
+if __name__ == "__main__":
+    unittest.main()
