@@ -44,9 +44,23 @@ void LocationService::removeContact(std::vector<Binding>& list, std::string_view
   }
 }
 
+bool isFlowBound(const Binding& binding) {
+  if (!binding.flow || binding.flow->connection_id == 0) {
+    return false;
+  }
+  auto has = [](std::string_view text, std::string_view what) {
+    return text.find(what) != std::string_view::npos;
+  };
+  return has(binding.contact, ";ob") || has(binding.contact, ";ms-opaque=") ||
+         has(binding.params, "BENOTIFY");
+}
+
 void LocationService::insert(AorEntry& entry, Binding&& b) {
   std::vector<Binding>& list = entry.second;
   removeContact(list, b.contact);  // the store keys bindings by (aor, contact)
+  if (isFlowBound(b)) {
+    flow_bound_[b.flow_token].insert(entry.first);
+  }
   b.seq = next_seq_++;
   by_expiry_.insert(ExpiryKey{b.expires_at, b.seq, entry.first});
   list.push_back(std::move(b));
@@ -112,6 +126,36 @@ size_t LocationService::expire(int64_t now) {
   changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
   for (const std::string& aor : changed) {
     notify(aor);
+  }
+  return dropped;
+}
+
+size_t LocationService::dropFlow(std::string_view flow_token) {
+  auto it = flow_bound_.find(std::string(flow_token));
+  if (it == flow_bound_.end()) {
+    return 0;
+  }
+  const std::set<std::string> aors = std::move(it->second);
+  flow_bound_.erase(it);
+  size_t dropped = 0;
+  for (const std::string& aor : aors) {
+    auto entry = by_aor_.find(aor);
+    if (entry == by_aor_.end()) {
+      continue;
+    }
+    std::vector<std::string> removals;
+    for (const Binding& b : entry->second) {
+      if (b.flow_token == flow_token && isFlowBound(b)) {
+        removals.push_back(b.contact);
+      }
+    }
+    for (const std::string& contact : removals) {
+      store_.deleteBinding(aor, contact, {}, {});  // fire and forget: memory leads
+    }
+    dropped += removals.size();
+    if (!removals.empty()) {
+      apply(aor, removals, {});
+    }
   }
   return dropped;
 }

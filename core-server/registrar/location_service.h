@@ -22,6 +22,11 @@
 
 namespace core::registrar {
 
+// True for a binding only its connection reaches: registered over TCP/TLS by a
+// client that said so (RFC 5626 `ob`) or that speaks the OCS/Lync dialect
+// (ms-opaque Contact, BENOTIFY in its methods), all of which listen on no port.
+bool isFlowBound(const Binding& binding);
+
 class LocationService {
  public:
   LocationService(const proxy::Clock& clock, storage::Store& store);
@@ -46,6 +51,13 @@ class LocationService {
   // Store::deleteExpiredBindings(now) if any went, fires on_change per AOR.
   // Returns how many bindings were dropped.
   size_t expire(int64_t now);
+
+  // The connection `flow_token` names has closed: drops the bindings registered
+  // over it that nothing else can reach (isFlowBound), from memory and the store,
+  // and fires on_change per AOR. Returns how many went. Such clients (pidgin-sipe,
+  // Lync, RFC 5626 outbound) listen on no port and register again on a new
+  // connection; a lost un-REGISTER would otherwise leave them "online" until expiry.
+  size_t dropFlow(std::string_view flow_token);
 
   // Number of bindings held (including expired ones not yet swept).
   size_t size() const { return by_expiry_.size(); }
@@ -81,6 +93,9 @@ class LocationService {
   storage::Store& store_;
   AorMap by_aor_;
   std::set<ExpiryKey> by_expiry_;  // soonest first
+  // Flow token -> AORs with a flow-bound binding on it (may name AORs whose binding
+  // has gone since; dropFlow checks). Holds only connections of flow-bound clients.
+  std::unordered_map<std::string, std::set<std::string>> flow_bound_;
   uint64_t next_seq_ = 1;
 };
 

@@ -140,5 +140,37 @@ TEST_CASE("binding records round-trip and q renders as RFC 3261 writes it") {
   CHECK(formatQ(0) == "0");
 }
 
+TEST_CASE("a closed connection takes its flow-bound bindings with it, and only those") {
+  LocationFixture f;
+  auto tcp = testFlow("192.0.2.10", 40000, proxy::transport::Protocol::Tcp);
+  tcp.connection_id = 7;
+  auto on = [&](std::string contact, std::string params = {}) {
+    Binding b = binding(std::move(contact), f.now() + 600);
+    b.flow = tcp;
+    b.flow_token = tcp.token();
+    b.params = std::move(params);
+    return b;
+  };
+  f.location.apply("alice@example.test", {},
+                   {on("sip:192.0.2.10:40000;transport=tcp;ms-opaque=d3470f2e1d"),
+                    on("sip:alice@192.0.2.10:5060;transport=tcp"),     // may listen: kept
+                    binding("sip:alice@192.0.2.11", f.now() + 600)});  // UDP: kept
+  f.location.apply("bob@example.test", {},
+                   {on("sip:bob@192.0.2.10:40000;transport=tcp", "methods=\"INVITE, BENOTIFY\"")});
+  std::vector<std::string> changed;
+  f.location.on_change = [&](std::string_view aor) { changed.emplace_back(aor); };
+
+  CHECK(f.location.dropFlow("tcp/9/9/192.0.2.99:1") == 0);  // unknown connection
+  CHECK(f.location.dropFlow(tcp.token()) == 2);
+  CHECK(
+      contacts(f.location.lookup("alice@example.test")) ==
+      std::vector<std::string>{"sip:alice@192.0.2.11", "sip:alice@192.0.2.10:5060;transport=tcp"});
+  CHECK(f.location.lookup("bob@example.test").empty());
+  CHECK(f.store.deletes == 2);
+  std::sort(changed.begin(), changed.end());
+  CHECK(changed == std::vector<std::string>{"alice@example.test", "bob@example.test"});
+  CHECK(f.location.dropFlow(tcp.token()) == 0);  // once
+}
+
 }  // namespace
 }  // namespace core::registrar

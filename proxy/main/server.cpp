@@ -181,6 +181,20 @@ bool Server::Impl::start() {
   transports->setHandler([this](transport::Inbound&& in) {
     shared->routers[uv::Shard::current()->id()]->onInbound(std::move(in));
   });
+  // Bindings and NTLM associations of a closed connection live on every shard.
+  transports->setClosedHandler([this](const transport::Flow& flow) {
+    for (unsigned id = 0; id < services.size(); ++id) {
+      // Always a posted task, also to our own shard: a close can happen inside a
+      // stage (a send failing at once) that still uses what flowClosed() ends. The
+      // target is looked up when the task runs, on shard `id`'s own thread: at
+      // shutdown its services may be gone by then (reset on that same thread).
+      shared->routers[id]->shard().post([this, id, flow] {
+        if (ShardServices* target = services[id].get()) {
+          target->flowClosed(flow);
+        }
+      });
+    }
+  });
   // Every shard builds its services, then waits until all have, so no message
   // is dispatched to a shard whose router does not exist yet.
   // Shared: the last shard thread may still be inside arrive_and_wait() when the

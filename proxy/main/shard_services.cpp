@@ -11,6 +11,7 @@
 #include "core-server/registrar/stages/register_stage.h"
 #include "core-server/registrar/stages/request_auth_stage.h"
 #include "proxy/base/clock.h"
+#include "proxy/base/counters.h"
 #include "proxy/base/log.h"
 #include "proxy/routing/stages/forward_stage.h"
 #include "proxy/routing/stages/local_options_stage.h"
@@ -128,6 +129,9 @@ ShardServices::ShardServices(uv::Shard& shard, SharedState& shared) : shared_(&s
 }
 
 ShardServices::~ShardServices() {
+  if (ntlm_signer_) {
+    shared_->ntlm_signers[router_->shardId()] = nullptr;  // tasks posted to us check it
+  }
   housekeeping_.reset();
   presence_timer_.reset();
   location_->on_change = nullptr;
@@ -181,6 +185,10 @@ void ShardServices::buildPresence(uv::Shard& shard, SharedState& shared,
   presence_ = std::make_unique<core::presence::PresenceService>(
       SystemClock::instance(), presenceOptions(config), *notifier_, shared.presence_store);
   notifier_->attach(presence_.get());
+  // Presence is kept only for users someone watches or publishes for; their
+  // registrations come from the location service when first needed.
+  presence_->setRegistrationSource(
+      [this](std::string_view aor) { return registeredContacts(aor); });
   // Before load(): restored subscriptions name their renderer by index.
   presence_->renderers().add(
       std::make_unique<core::presence::MsCategoriesRenderer>(SystemClock::instance()));
@@ -227,13 +235,20 @@ void ShardServices::buildPresence(uv::Shard& shard, SharedState& shared,
   }
 }
 
-void ShardServices::registrationChanged(std::string_view aor) {
+std::vector<core::presence::RegisteredContact> ShardServices::registeredContacts(
+    std::string_view aor) const {
   std::vector<core::presence::RegisteredContact> contacts;
   for (const reg::Binding* binding : location_->lookup(aor)) {
     contacts.push_back({binding->contact, binding->instance});
   }
-  const bool registered = !contacts.empty();
-  presence_->setRegistrations(aor, std::move(contacts));
+  return contacts;
+}
+
+void ShardServices::registrationChanged(std::string_view aor) {
+  const bool registered = !location_->lookup(aor).empty();
+  if (presence_->tracks(aor)) {  // else it asks registeredContacts() when it needs them
+    presence_->setRegistrations(aor, registeredContacts(aor));
+  }
   ms_->registrationChanged(aor, registered);
   if (im_) {
     im_->registrationChanged(aor);  // offline messages wait for this
@@ -314,8 +329,13 @@ void ShardServices::housekeeping() {
 void ShardServices::bindNtlmEverywhere(const transport::Flow& flow, std::string opaque) {
   const unsigned self = router_->shardId();
   for (unsigned id = 0; id < shared_->ntlm_signers.size(); ++id) {
-    reg::ntlm::NtlmFlowSigner* signer = shared_->ntlm_signers[id];
-    auto apply = [signer, flow, opaque] {
+    // The signer is looked up when the task runs, on shard `id`'s thread, which
+    // clears its slot when its services go (shutdown).
+    auto apply = [shared = shared_, id, flow, opaque] {
+      reg::ntlm::NtlmFlowSigner* signer = shared->ntlm_signers[id];
+      if (signer == nullptr) {
+        return;
+      }
       if (opaque.empty()) {
         signer->unbind(flow);
       } else {
@@ -327,6 +347,20 @@ void ShardServices::bindNtlmEverywhere(const transport::Flow& flow, std::string 
     } else {
       shared_->routers[id]->shard().post(std::move(apply));
     }
+  }
+}
+
+void ShardServices::flowClosed(const transport::Flow& flow) {
+  const std::string token = flow.token();
+  if (groupchat_) {
+    groupchat_->flowClosed(token);
+  }
+  if (size_t dropped = location_->dropFlow(token); dropped > 0) {
+    static auto counter = proxy::counters::get("registrar.dropped_with_connection");
+    counter.add(dropped);
+  }
+  if (ntlm_signer_) {
+    ntlm_signer_->unbind(flow);
   }
 }
 

@@ -80,6 +80,8 @@ class ShardServices {
   ~ShardServices();
 
   routing::ShardRouter& router() { return *router_; }
+  // A stream connection closed (on any shard): forget what lived on it here.
+  void flowClosed(const transport::Flow& flow);
   // This shard's presence service (rules for the presentities it owns; shard thread only).
   core::presence::PresenceService& presence() { return *presence_; }
   core::registrar::UserDirectory& users() { return *users_; }
@@ -93,6 +95,7 @@ class ShardServices {
   void housekeeping();
   void buildPresence(uv::Shard& shard, SharedState& shared, const std::vector<std::string>& aors);
   void registrationChanged(std::string_view aor);
+  std::vector<core::presence::RegisteredContact> registeredContacts(std::string_view aor) const;
   void armPresenceTimer(int64_t deadline_ms);
   void buildIm(uv::Shard& shard, SharedState& shared);
 

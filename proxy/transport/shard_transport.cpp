@@ -93,6 +93,9 @@ void ShardTransport::onConnectionClosed(StreamConnection& connection, std::strin
             static_cast<unsigned long long>(connection.id()),
             connection.flow().remote.toString().c_str(), static_cast<int>(reason.size()),
             reason.data());
+  if (shared_.closed_handler && !stopping_) {
+    shared_.closed_handler(connection.flow());
+  }
   connections_.retire(connection);
 }
 

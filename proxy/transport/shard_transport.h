@@ -38,6 +38,7 @@ struct TransportShared {
   TransportShared(Limits l) : limits(l), per_source(l.max_connections_per_source) {}
   Limits limits;
   InboundHandler handler;
+  ClosedHandler closed_handler;
   std::vector<ListenerPlan> listeners;
   std::unique_ptr<TlsContext> client_tls;
   SourceConnectionLimiter per_source;

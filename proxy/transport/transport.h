@@ -98,6 +98,8 @@ struct Inbound {
 };
 
 using InboundHandler = std::function<void(Inbound&&)>;
+// Told, on the connection's shard, that a stream connection closed (not at shutdown).
+using ClosedHandler = std::function<void(const Flow&)>;
 // Reports whether the bytes were handed to the kernel (not that the peer got them).
 // It runs on the shard thread where the send executes: the flow's owner shard for
 // TCP/TLS send(), the calling shard for UDP send() and for sendTo() (or the shard the
@@ -124,6 +126,7 @@ class Transports {
   // Called on the receiving shard's thread for every complete message. Set it before
   // ShardSet::startAll; it is read by every shard without a lock.
   void setHandler(InboundHandler handler);
+  void setClosedHandler(ClosedHandler handler);  // before start, like setHandler
 
   // Thread-safe. Sends `bytes` on `flow`; posts to the flow's shard if needed.
   // When the connection is gone: UDP just sends; TCP/TLS fails (done(false)) unless

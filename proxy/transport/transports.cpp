@@ -126,6 +126,10 @@ std::vector<uint16_t> Transports::boundPorts() const {
 
 void Transports::setHandler(InboundHandler handler) { impl_->shared.handler = std::move(handler); }
 
+void Transports::setClosedHandler(ClosedHandler handler) {
+  impl_->shared.closed_handler = std::move(handler);
+}
+
 size_t Transports::connectionCount() const {
   return impl_->shared.connections.load(std::memory_order_relaxed);
 }

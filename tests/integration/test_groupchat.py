@@ -196,6 +196,21 @@ class GroupChatTest(ServerTestCase):
         self.assertEqual(resp.status, 481)
         self.assertEqual(erin.bye().status, 200)
 
+    def test_a_closed_connection_ends_its_chat_session(self):
+        # A client that drops its connection (crash, network) re-INVITEs on a new one;
+        # the old session must not linger until its timer runs out.
+        erin = self.signed_in("erin")
+        lobby = self.search(erin, "Lobby")["Lobby"]
+        ua = self.client("tcp", "grace")
+        grace = sign_in(ua, LOOKUP)
+        self.assertEqual(code_of(grace.command("join", chanid(lobby))), 200)
+        self.assertEqual(code_of(erin.command("join", chanid(lobby))), 200)
+        ua.close()
+        ntc = erin.notice("part")
+        self.assertEqual(ntc.find(q("data")).find(q("chanib")).find(q("uib")).get("uri"),
+                         "sip:grace@%s" % DOMAIN)
+        self.assertEqual(erin.bye().status, 200)
+
     def test_udp_and_tls_participants(self):
         frank = sign_in(self.client("udp", "frank"), LOOKUP)
         grace = sign_in(self.client("tls", "grace"), LOOKUP)

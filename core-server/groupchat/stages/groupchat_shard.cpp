@@ -211,6 +211,12 @@ std::unique_ptr<proxy::routing::Stage> GroupChatShard::makeStage() {
   return stage;
 }
 
+void GroupChatShard::flowClosed(const std::string& flow_token) {
+  if (*stage_ != nullptr) {
+    (*stage_)->flowClosed(flow_token);
+  }
+}
+
 void GroupChatShard::housekeeping() {
   if (*stage_ != nullptr) {
     (*stage_)->housekeeping(proxy::SystemClock::instance().monotonicMs());

@@ -29,6 +29,8 @@ class GroupChatShard {
   // The stage for the pipeline (after request auth, before location); call once.
   std::unique_ptr<proxy::routing::Stage> makeStage();
   void housekeeping();
+  // A stream connection closed: end the chat dialogs that lived on it.
+  void flowClosed(const std::string& flow_token);
   ChannelService* channel() { return channel_.get(); }
 
  private:

@@ -248,6 +248,7 @@ Verdict GroupChatStage::onInvite(RequestContext& ctx, bool lookup, int channel_i
     directory_->add(channel_index, 1);
     by_session_[d.session] = key;
   }
+  by_flow_.emplace(d.flow_token, key);
   dialogs_.emplace(std::move(key), std::move(d));
   opened.add();
   router_.replyBytes(ctx, 200, builder.build());
@@ -443,7 +444,28 @@ void GroupChatStage::endDialog(const std::string& key, bool send_bye) {
       channel_->closeSession(d.session);
     }
   }
+  auto [first, last] = by_flow_.equal_range(d.flow_token);
+  for (auto f = first; f != last; ++f) {
+    if (f->second == key) {
+      by_flow_.erase(f);
+      break;
+    }
+  }
   dialogs_.erase(it);
+}
+
+size_t GroupChatStage::flowClosed(const std::string& flow_token) {
+  static auto closed = proxy::counters::get("groupchat.dialog.connection_closed");
+  std::vector<std::string> keys;
+  auto [first, last] = by_flow_.equal_range(flow_token);
+  for (auto f = first; f != last; ++f) {
+    keys.push_back(f->second);
+  }
+  for (const std::string& key : keys) {
+    endDialog(key, /*send_bye=*/false);  // nowhere to send it
+  }
+  closed.add(keys.size());
+  return keys.size();
 }
 
 void GroupChatStage::housekeeping(int64_t now_ms) {

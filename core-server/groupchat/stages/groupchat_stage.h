@@ -45,6 +45,10 @@ class GroupChatStage final : public proxy::routing::Stage, public SessionSink {
 
   // Ends dialogs whose session timer ran out (call about once a second).
   void housekeeping(int64_t now_ms);
+  // The connection `flow_token` names has closed: its dialogs end at once (the
+  // client reconnects and re-INVITEs; waiting for the session timer would keep
+  // them counted against max_sessions for minutes). Returns how many ended.
+  size_t flowClosed(const std::string& flow_token);
 
   size_t dialogCount() const { return dialogs_.size(); }
   // Called from the destructor (the owner of the channel service stops forwarding to us).
@@ -81,6 +85,7 @@ class GroupChatStage final : public proxy::routing::Stage, public SessionSink {
   std::shared_ptr<GroupChatStage*> self_;
   std::unordered_map<std::string, Dialog> dialogs_;  // by Call-ID + "\n" + our tag
   std::unordered_map<SessionId, std::string> by_session_;
+  std::unordered_multimap<std::string, std::string> by_flow_;  // flow token -> dialog keys
   size_t lookup_dialogs_ = 0;
   std::function<void()> on_destroy_;
 };

@@ -78,7 +78,14 @@ PresenceService::Presentity& PresenceService::presentity(std::string_view aor) {
   if (it == presentities_.end()) {
     auto p = std::make_unique<Presentity>();
     p->aor = std::string(aor);
+    if (registration_source_) {
+      p->registrations = registration_source_(aor);
+      p->ever_seen = !p->registrations.empty();
+    }
     it = presentities_.emplace(p->aor, std::move(p)).first;
+    if (it->second->ever_seen) {
+      recompute(*it->second, /*notify_watchers=*/false);  // nobody watches it yet
+    }
   }
   return *it->second;
 }
@@ -100,6 +107,9 @@ const Presence* PresenceService::presence(std::string_view aor) const {
 
 void PresenceService::setRegistrations(std::string_view aor,
                                        std::vector<RegisteredContact> contacts) {
+  if (registration_source_ && !tracks(aor)) {
+    return;  // nobody looks: the source answers when someone does
+  }
   Presentity& p = presentity(aor);
   if (p.ever_seen && p.registrations == contacts) {
     return;  // a registration refresh: nothing a watcher could see changed

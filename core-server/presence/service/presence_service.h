@@ -147,6 +147,16 @@ class PresenceService {
   // ---- Inputs ----
   // The registrar's view of `aor` changed (LocationService::on_change).
   void setRegistrations(std::string_view aor, std::vector<RegisteredContact> contacts);
+  // Where a presentity's registrations come from when it is first needed (a
+  // SUBSCRIBE, a PUBLISH). Once set, setRegistrations() ignores AORs nobody
+  // watches or publishes for: most registered users are never looked at, and
+  // keeping presence for every one of them cost memory and time per REGISTER.
+  using RegistrationSource = std::function<std::vector<RegisteredContact>(std::string_view aor)>;
+  void setRegistrationSource(RegistrationSource source) {
+    registration_source_ = std::move(source);
+  }
+  // True when the service keeps state for `aor` (setRegistrations is not ignored).
+  bool tracks(std::string_view aor) const { return findPresentity(aor) != nullptr; }
   PublishResult publish(const PublishRequest& request);
   SubscribeResult subscribe(SubscribeRequest&& request);
 
@@ -302,6 +312,7 @@ class PresenceService {
   ViewResolver view_resolver_;
 
   std::unordered_map<std::string, std::unique_ptr<Presentity>> presentities_;
+  RegistrationSource registration_source_;
   std::unordered_map<std::string, std::string> etags_;  // ETag -> presentity AOR
   std::unordered_map<SubscriptionId, std::unique_ptr<Subscription>> subscriptions_;
   std::unordered_map<std::string, SubscriptionId> dialogs_;  // dialogKey -> id

@@ -132,6 +132,24 @@ TEST_CASE_FIXTURE(Fixture, "registration: online with a binding, offline without
   CHECK(presenceOf(kAlice).sequence == seq + 1);
 }
 
+TEST_CASE_FIXTURE(Fixture, "with a registration source, only watched presentities are kept") {
+  std::vector<RegisteredContact> registered = {{"sip:alice@192.0.2.1;transport=tcp", ""}};
+  service->setRegistrationSource([&](std::string_view aor) {
+    return aor == kAlice ? registered : std::vector<RegisteredContact>{};
+  });
+  service->setRegistrations(kAlice, registered);
+  CHECK_FALSE(service->tracks(kAlice));  // nobody looks: nothing kept
+  CHECK(service->presence(kAlice) == nullptr);
+
+  auto result = service->subscribe(testing::subscribeOf(kAlice, "bob@example.test"));
+  REQUIRE(result.status == 200);
+  CHECK(service->tracks(kAlice));
+  CHECK(presenceOf(kAlice).availability == kAvailabilityOnline);  // from the source
+  registered.clear();
+  service->setRegistrations(kAlice, registered);  // now tracked: applied
+  CHECK(presenceOf(kAlice).availability == kAvailabilityOffline);
+}
+
 TEST_CASE_FIXTURE(Fixture, "aggregation across two publishing endpoints") {
   PublishResult phone = service->publish(publishOf(kAlice, pidf("sip:a", true, "away"), 600));
   PublishResult desk = service->publish(publishOf(kAlice, pidf("sip:a", true, "busy"), 60));

@@ -30,7 +30,8 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "im"))
 
 import bench  # noqa: E402
-from sipdrv import DOMAIN, OFFER_SDP, Cpu, Pacer, SipConn, now, percentile  # noqa: E402
+from sipdrv import (CONTACT_URI, DOMAIN, OFFER_SDP, TO_TAG, Cpu, Pacer, SipConn,  # noqa: E402
+                    now, percentile)
 
 CHANNEL = f"sip:ocschat-channel@{DOMAIN}"
 NS = "urn:parlano:xml:ns:xccos"
@@ -38,8 +39,6 @@ ROOM_SIZES = (10, 100, 1000)
 _CHAT = re.compile(rb"<chat>T([0-9.]+)</chat>")
 _CHANIB = re.compile(rb"<chanib\b[^>]*>")
 _ATTR = re.compile(rb'\b(name|uri)="([^"]*)"')
-_CONTACT = re.compile(rb"\r\n(?:contact|m)[ \t]*:[^\r\n]*<([^>]+)>", re.I)
-_TOTAG = re.compile(rb"\r\n(?:to|t)[ \t]*:[^\r\n]*;tag=([^;\r\n >]+)", re.I)
 _envids = iter(range(1000, 10**9))
 
 
@@ -60,7 +59,8 @@ class GcConfab(bench.Confab):
             "limits:", f"  max_connections: {n + 1000}",
             f"  max_connections_per_source: {n + 1000}",
             "  requests_per_second_per_source: 0", "  tcp_idle_timeout: 3600",
-            "groupchat:", "  enabled: true", f"  max_sessions: {n + max(ROOM_SIZES) + 100}",  # + the repeat's sessions
+            # max_sessions: room for the repeat's sessions too (see run_all)
+            "groupchat:", "  enabled: true", f"  max_sessions: {n + max(ROOM_SIZES) + 100}",
             "  session_expires: 3600",
             "  rooms:",
         ] + [f"    - {{ name: Room{s}, description: bench room of {s} }}"
@@ -109,8 +109,8 @@ class Session:
             self.conn.send_request(data, self.call_id, 1), timeout)
         if status != 200:
             return status
-        self.to_tag = _TOTAG.search(head).group(1).decode()
-        self.target = _CONTACT.search(head).group(1).decode()
+        self.to_tag = TO_TAG.search(head).group(1).decode()
+        self.target = CONTACT_URI.search(head).group(1).decode()
         ack = self.conn.request("ACK", self.target, f"<{CHANNEL}>", self.call_id, 1,
                                 to_tag=self.to_tag)
         self.conn.transport.write(ack)
@@ -401,9 +401,9 @@ def render(res: dict, meta: dict) -> str:
             f"{s['pss_per_session_b'] / 1024:.1f} KiB | {s['rss_per_session_b'] / 1024:.1f} KiB | "
             f"{s.get('pss_after_close_kb', 0) / 1024:.1f} MiB |")
     out.append("")
-    out.append("Memory per session includes the TCP connection's kernel-side nothing (PSS/RSS "
-               "are user-space pages of confabd): transport buffers, the dialog, the channel "
-               "session.")
+    out.append("PSS/RSS per session: confabd's user-space memory (the connection's buffers, the "
+               "dialog, the channel session), growth over the sessions opened; kernel socket "
+               "buffers are not included.")
     out.append("")
     out.append("## Posts fanned out to rooms")
     out.append("")
@@ -477,14 +477,20 @@ def main() -> int:
     if args.sessions:
         plan["sessions"] = args.sessions
     # One descriptor per session on each side (confabd inherits our limit).
+    # Without CAP_SYS_RESOURCE the hard limit caps both processes: hold as many sessions as
+    # it leaves room for (confabd also needs its listeners, databases and event fds).
     want = plan["sessions"] + 4096
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < want:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(hard, want)))
-        except (ValueError, OSError) as e:
-            print(f"gc_bench: cannot raise the open-files limit to {want}: {e}", file=sys.stderr)
-            return 2
+    limit_note = None
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(hard, want)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        if plan["sessions"] > hard - 200:
+            limit_note = (f"open-files hard limit {hard} (cannot be raised here): "
+                          f"{plan['sessions']:,} sessions asked, {hard - 200:,} held")
+            plan["sessions"] = hard - 200
+            print(f"gc_bench: {limit_note}", file=sys.stderr)
     try:
         os.sched_setaffinity(0, {0})
     except OSError:
@@ -519,7 +525,8 @@ def main() -> int:
     meta = {"date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "cpu": bench.cpu_model(),
             "cores": os.cpu_count(), "load": load, "mode": "quick" if args.quick else "full",
             "confab": f"{cb} built {dt.datetime.fromtimestamp(cb.stat().st_mtime):%Y-%m-%d %H:%M}",
-            "plan": plan, "notes": [f"whole run took {time.time() - started:.0f} s"]}
+            "plan": plan, "notes": ([limit_note] if limit_note else [])
+            + [f"whole run took {time.time() - started:.0f} s"]}
     md = render(res, meta)
     print()
     print(md)

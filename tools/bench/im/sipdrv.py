@@ -21,9 +21,8 @@ HOST = "127.0.0.1"
 _CL = re.compile(rb"\r\n(?:content-length|l)[ \t]*:[ \t]*(\d+)", re.I)
 _CALLID = re.compile(rb"\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]+)", re.I)
 _CSEQ = re.compile(rb"\r\ncseq[ \t]*:[ \t]*(\d+)[ \t]+([A-Za-z]+)", re.I)
-_CONTACT = re.compile(rb"\r\n(?:contact|m)[ \t]*:[^\r\n]*<([^>]+)>", re.I)
-_TOTAG = re.compile(rb"\r\n(?:to|t)[ \t]*:[^\r\n]*;tag=([^;\r\n >]+)", re.I)
-_TOHDR = re.compile(rb"\r\n(?:to|t)[ \t]*:[ \t]*([^\r\n]+)", re.I)
+CONTACT_URI = re.compile(rb"\r\n(?:contact|m)[ \t]*:[^\r\n]*<([^>]+)>", re.I)
+TO_TAG = re.compile(rb"\r\n(?:to|t)[ \t]*:[^\r\n]*;tag=([^;\r\n >]+)", re.I)
 _ECHO = {b"via", b"v", b"from", b"f", b"call-id", b"i", b"cseq"}
 _TO = {b"to", b"t"}
 
