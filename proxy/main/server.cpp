@@ -165,6 +165,9 @@ bool Server::Impl::start() {
                       {},
                       {}});
   shared->routers.assign(workers, nullptr);
+  shared->post_to_shard = [set = shards.get()](unsigned id, std::function<void()> task) {
+    set->shard(id).post(std::move(task));
+  };
   if (config.auth.ntlm) {
     shared->ntlm = std::make_unique<core::registrar::ntlm::NtlmSecurity>(
         SystemClock::instance(),
@@ -188,7 +191,7 @@ bool Server::Impl::start() {
       // stage (a send failing at once) that still uses what flowClosed() ends. The
       // target is looked up when the task runs, on shard `id`'s own thread: at
       // shutdown its services may be gone by then (reset on that same thread).
-      shared->routers[id]->shard().post([this, id, flow] {
+      shards->shard(id).post([this, id, flow] {
         if (ShardServices* target = services[id].get()) {
           target->flowClosed(flow);
         }

@@ -129,8 +129,16 @@ ShardServices::ShardServices(uv::Shard& shard, SharedState& shared) : shared_(&s
 }
 
 ShardServices::~ShardServices() {
+  // Tasks other shards post to us look these slots up on our thread: clear them first.
+  const unsigned id = router_->shardId();
   if (ntlm_signer_) {
-    shared_->ntlm_signers[router_->shardId()] = nullptr;  // tasks posted to us check it
+    shared_->ntlm_signers[id] = nullptr;
+  }
+  if (id < shared_->im_services.size()) {
+    shared_->im_services[id] = nullptr;
+  }
+  if (id < shared_->ms_presence.size()) {
+    shared_->ms_presence[id] = nullptr;
   }
   housekeeping_.reset();
   presence_timer_.reset();
@@ -201,6 +209,7 @@ void ShardServices::buildPresence(uv::Shard& shard, SharedState& shared,
     ms_options.persistent_chat_pool_uri = "sip:" + config.groupchat.lookup_uri;
   }
   ms_options.xml.max_bytes = config.presence.max_publication_size;
+  ms_options.post_to_shard = shared.post_to_shard;
   ms_ = std::make_unique<core::presence::MsPresence>(*router_, *presence_, SystemClock::instance(),
                                                      ms_options, shared.ms_presence,
                                                      shared.presence_store);
@@ -297,6 +306,7 @@ void ShardServices::buildIm(uv::Shard& shard, SharedState& shared) {
   o.flood_window_ms = int64_t{c.flood_window_s} * 1000;
   o.retry_interval_ms = int64_t{c.offline_retry_interval_s} * 1000;
   o.max_participants = c.max_participants;
+  o.post_to_shard = shared.post_to_shard;
   im_ =
       std::make_unique<core::im::ImService>(*router_, *location_, *users_, shared.config.auth.realm,
                                             *shared.im_store, o, shared.im_services);
@@ -345,7 +355,7 @@ void ShardServices::bindNtlmEverywhere(const transport::Flow& flow, std::string 
     if (id == self) {
       apply();
     } else {
-      shared_->routers[id]->shard().post(std::move(apply));
+      shared_->post_to_shard(id, std::move(apply));
     }
   }
 }

@@ -5,6 +5,7 @@
 // own thread (ShardSet::startAll / stopAll), in dependency order.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -53,7 +54,11 @@ struct SharedState {
   routing::LocalAddresses& us;
   core::registrar::NonceKey nonce_key;
   std::shared_ptr<const core::registrar::UserTable> users;
-  std::vector<routing::ShardRouter*> routers;          // by shard id; filled before traffic
+  std::vector<routing::ShardRouter*> routers;  // by shard id; filled before traffic
+  // Runs a task on a shard through the server's shard set, which outlives every
+  // service: cross-shard tasks must not reach a peer through its router, which
+  // may be gone at shutdown (the task itself looks its target up on that shard).
+  std::function<void(unsigned shard, std::function<void()> task)> post_to_shard;
   std::vector<core::storage::BindingRecord> bindings;  // loaded at start, each shard takes its own
   // NTLM ([MS-SIPAE]): the process's security associations, and each shard's list
   // of the connections they sign (by shard id; filled before traffic).

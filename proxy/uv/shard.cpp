@@ -37,11 +37,13 @@ Shard::~Shard() {
 Shard* Shard::current() { return t_current; }
 
 void Shard::post(Task task) {
-  {
-    std::lock_guard lock(inbox_mutex_);
-    inbox_.push_back(std::move(task));
+  std::lock_guard lock(inbox_mutex_);
+  if (closed_) {
+    return;  // stopped: nothing runs here any more (a late cross-shard task at shutdown)
   }
-  // libuv coalesces sends; drain() takes everything that is queued.
+  inbox_.push_back(std::move(task));
+  // Under the lock, so the wakeup cannot be closed in between. libuv coalesces
+  // sends; drain() takes everything that is queued.
   uv_async_send(wakeup_);
 }
 
@@ -79,6 +81,15 @@ void Shard::stop(Task fini) {
       fini();
     }
     drain();  // run what was posted before the stop
+    std::vector<Task> late;
+    {
+      std::lock_guard lock(inbox_mutex_);
+      closed_ = true;  // post() drops tasks from now on
+      late.swap(inbox_);
+    }
+    for (auto& task : late) {
+      task();
+    }
     // Per-shard objects were destroyed by `fini` and closed their own handles;
     // closing the wakeup lets uv_run return once those close callbacks ran.
     uv_close(reinterpret_cast<uv_handle_t*>(wakeup_),

@@ -30,7 +30,8 @@ class Shard {
   unsigned id() const { return id_; }
   uv_loop_t& loop() { return loop_; }
 
-  // Thread-safe. Runs `task` on this shard's loop thread, in post order.
+  // Thread-safe. Runs `task` on this shard's loop thread, in post order; once the
+  // shard has stopped, the task is dropped (late cross-shard tasks at shutdown).
   void post(Task task);
 
   // Starts the thread; `init` runs first on it (build per-shard objects there).
@@ -49,6 +50,7 @@ class Shard {
   uv_async_t* wakeup_ = nullptr;  // closed on the loop thread at stop
   std::mutex inbox_mutex_;        // guards only the hand-over of posted tasks
   std::vector<Task> inbox_;
+  bool closed_ = false;  // under inbox_mutex_: stopped, post() drops tasks
   std::thread thread_;
   bool started_ = false;
 };

@@ -95,8 +95,21 @@ void ImService::onOwner(std::string_view aor, std::function<void(ImService&)> ta
     task(*this);
     return;
   }
-  ImService* peer = peers_[owner];
-  peer->router().shard().post([peer, task = std::move(task)] { task(*peer); });
+  postToPeer(owner, std::move(task));
+}
+
+void ImService::postToPeer(unsigned owner, std::function<void(ImService&)> task) {
+  const std::vector<ImService*>* peers = &peers_;
+  auto run = [peers, owner, task = std::move(task)] {
+    if (ImService* peer = (*peers)[owner]) {
+      task(*peer);
+    }
+  };
+  if (options_.post_to_shard) {
+    options_.post_to_shard(owner, std::move(run));
+  } else {
+    peers_[owner]->router().shard().post(std::move(run));
+  }
 }
 
 Verdict ImService::onFocus(ContextPtr& ctx, const std::string& focus_aor) {
@@ -263,12 +276,11 @@ void ImService::adoptOnOwner(Bridge::Incoming in, std::function<void(Bridge::Ado
     done(bridge_.adopt(std::move(in)));
     return;
   }
-  ImService* peer = peers_[owner];
   proxy::uv::Shard* home = &router_.shard();
   auto payload = std::make_shared<Bridge::Incoming>(std::move(in));
   auto back = std::make_shared<std::function<void(Bridge::Adopted)>>(std::move(done));
-  peer->router().shard().post([peer, home, payload, back] {
-    Bridge::Adopted adopted = peer->bridge().adopt(std::move(*payload));
+  postToPeer(owner, [home, payload, back](ImService& peer) {
+    Bridge::Adopted adopted = peer.bridge().adopt(std::move(*payload));
     home->post([back, adopted = std::move(adopted)]() mutable { (*back)(std::move(adopted)); });
   });
 }
@@ -298,12 +310,11 @@ void ImService::deliver(PageMessage m, bool store_if_offline, StatusCallback don
     deliverLocal(std::move(m), store_if_offline, std::move(done));
     return;
   }
-  ImService* peer = peers_[owner];
   proxy::uv::Shard* home = &router_.shard();
   auto payload = std::make_shared<PageMessage>(std::move(m));
   auto back = std::make_shared<StatusCallback>(std::move(done));
-  peer->router().shard().post([peer, home, payload, store_if_offline, back] {
-    peer->deliverLocal(std::move(*payload), store_if_offline, [home, back](int status) {
+  postToPeer(owner, [home, payload, store_if_offline, back](ImService& peer) {
+    peer.deliverLocal(std::move(*payload), store_if_offline, [home, back](int status) {
       home->post([back, status] { (*back)(status); });
     });
   });

@@ -10,6 +10,7 @@
 // back). One instance per shard, used only on its thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ struct ImOptions {
   int64_t flood_window_ms = 10000;
   int64_t retry_interval_ms = 30000;  // offline messages refused by a live endpoint
   uint32_t max_participants = 500;    // per multiparty conversation
+  // Runs a task on another shard through something that outlives every service
+  // (the server's shard set): at shutdown a peer's service, and its router, may
+  // already be gone. Unset (tests): through the peer's router.
+  std::function<void(unsigned shard, std::function<void()> task)> post_to_shard;
 };
 
 class ImService {
@@ -87,6 +92,9 @@ class ImService {
   const registrar::LocationService& location_;
   const registrar::UserDirectory& users_;
   std::string realm_;
+  // Runs `task` on shard `owner` with its service, if that still exists when the
+  // task runs (looked up there, on its own thread).
+  void postToPeer(unsigned owner, std::function<void(ImService&)> task);
   ImOptions options_;
   const std::vector<ImService*>& peers_;
   OfflineMailbox mailbox_;

@@ -42,6 +42,9 @@ struct MsOptions {
   std::string persistent_chat_pool_uri;
   XmlLimits xml;
   roaming::ContactListLimits contacts;
+  // Runs a task on another shard through something that outlives every service
+  // (the server's shard set); unset (tests): through the peer's router.
+  std::function<void(unsigned shard, std::function<void()> task)> post_to_shard;
 };
 
 class MsPresence {

@@ -181,8 +181,19 @@ void MsPresence::onShard(unsigned shard, std::function<void(MsPresence&)> task) 
     task(*this);
     return;
   }
-  MsPresence* peer = peers_[shard];
-  peer->router_.shard().post([peer, task = std::move(task)] { task(*peer); });
+  // The peer is looked up when the task runs, on its own shard: at shutdown it
+  // may be gone by then (its slot is cleared on that same thread).
+  const std::vector<MsPresence*>* peers = &peers_;
+  auto run = [peers, shard, task = std::move(task)] {
+    if (MsPresence* peer = (*peers)[shard]) {
+      task(*peer);
+    }
+  };
+  if (options_.post_to_shard) {
+    options_.post_to_shard(shard, std::move(run));
+  } else {
+    peers_[shard]->router_.shard().post(std::move(run));
+  }
 }
 
 void MsPresence::startMember(std::string batch_key, unsigned home, std::string resource,
