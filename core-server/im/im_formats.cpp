@@ -17,9 +17,9 @@ namespace {
 struct XmlPick {
   std::string_view element;
   std::string_view attribute;
-  std::string text;
-  std::string attribute_value;
-  std::string root;
+  std::string text{};
+  std::string attribute_value{};
+  std::string root{};
   XML_Parser parser = nullptr;
   bool refused = false;
   int depth_in_element = 0;
