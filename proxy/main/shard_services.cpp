@@ -260,7 +260,7 @@ void ShardServices::registrationChanged(std::string_view aor) {
   }
   ms_->registrationChanged(aor, registered);
   if (im_) {
-    im_->registrationChanged(aor);  // offline messages wait for this
+    im_->registrationChanged(aor, registered);  // offline messages wait for this
   }
 }
 

@@ -388,8 +388,8 @@ void ImService::sendPage(const PageMessage& m, const registrar::Binding& binding
       });
 }
 
-void ImService::registrationChanged(std::string_view aor) {
-  if (!location_.lookup(aor).empty()) {
+void ImService::registrationChanged(std::string_view aor, bool registered) {
+  if (registered) {
     mailbox_.kick(aor);
   }
 }

@@ -65,7 +65,7 @@ class ImService {
   void deliver(PageMessage m, bool store_if_offline, StatusCallback done);
 
   // The registrar changed `aor`'s bindings.
-  void registrationChanged(std::string_view aor);
+  void registrationChanged(std::string_view aor, bool registered);
   // Start-up: stored messages for this shard's users.
   void loadOffline(std::vector<StoredMessage> messages) { mailbox_.load(std::move(messages)); }
   // Once a second: expiry, idle sessions, retries.
