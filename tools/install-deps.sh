@@ -8,9 +8,14 @@ pkgs=(build-essential cmake ninja-build pkg-config openssl python3
       libsqlite3-dev sqlite3 libwebsockets-dev nlohmann-json3-dev)
 if [ "$want" = test ] || [ "$want" = bench ]; then
   pkgs+=(clang libclang-rt-14-dev sip-tester baresip-core pidgin-sipe libpurple-dev libxml2-dev)
-fi
-if [ "$want" = bench ]; then
+  # Kamailio: the other domain in the federation interop test, and the benchmarks' peer.
   pkgs+=(kamailio kamailio-presence-modules)
+  # The browser tests (tests/web): Debian's chromium, driven headless by playwright-core, which
+  # tests/web/run_browser_test.py installs from its lock file with `npm ci` when missing. node and
+  # npm only when there is no node at all: a nodesource nodejs already brings its own npm, and
+  # Debian's npm must not be installed over it.
+  pkgs+=(chromium)
+  command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

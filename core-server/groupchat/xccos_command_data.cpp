@@ -221,7 +221,22 @@ Result<ClientMessage> parseSearch(const XmlElement& data) {
     return extended.error();
   }
   const std::string criteria(((*qib)->attribute("criteria")).value_or(""));
-  return ClientMessage(ChannelSearchCommand{std::string(*qtype), criteria, *extended});
+  ChannelSearchCommand command{std::string(*qtype), criteria, *extended, {}, {}};
+  if ((*qib)->attribute("cnt")) {
+    auto count = requireUint32(**qib, "cnt");
+    if (!count) {
+      return count.error();
+    }
+    command.count = *count;
+  }
+  if ((*qib)->attribute("after")) {
+    auto after = requireChannel(**qib, "after");
+    if (!after) {
+      return after.error();
+    }
+    command.after = std::move(*after);
+  }
+  return ClientMessage(std::move(command));
 }
 
 Result<ClientMessage> parseBackchat(const XmlElement& data) {
@@ -243,7 +258,18 @@ Result<ClientMessage> parseBackchat(const XmlElement& data) {
   if (!count) {
     return count.error();
   }
-  return ClientMessage(BackchatCommand{std::move(*channel), *count});
+  BackchatCommand command{std::move(*channel), *count, {}};
+  if ((*last)->attribute("before")) {
+    auto before = requireUnsigned(**last, "before");
+    if (!before) {
+      return before.error();
+    }
+    if (*before > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return bad(**last, "before is out of range");
+    }
+    command.before = static_cast<int64_t>(*before);
+  }
+  return ClientMessage(std::move(command));
 }
 
 Result<ClientMessage> parseFileToken(const XmlElement& data, FileTokenCommand::Direction dir) {

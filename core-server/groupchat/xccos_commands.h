@@ -65,18 +65,24 @@ struct PartCommand {
   NodeUri channel;
 };
 
-// cmd:chansrch <qib qtype criteria extended/>. Empty criteria lists all rooms;
-// the server caps results at its searchLimit (no paging attributes are known).
+// cmd:chansrch <qib qtype criteria extended [cnt] [after]/>. Empty criteria lists all
+// rooms. Paging (our choice, XCCOS.md): results are ordered by name; `cnt` asks for a
+// page size (capped at searchLimit) and `after` is the URI of the last room of the
+// previous page. A truncated answer ends with the <qib> to send for the next page.
 struct ChannelSearchCommand {
   std::string qtype;  // "BYNAME" on the wire; other values are passed through
   std::string criteria;
   bool extended = false;
+  std::optional<uint32_t> count;  // page size; absent = searchLimit
+  std::optional<NodeUri> after;   // continuation: the previous page's last room
 };
 
-// cmd:bccontext <chanib uri/><bcq><last cnt/></bcq>: the last `count` posts.
+// cmd:bccontext <chanib uri/><bcq><last cnt [before]/></bcq>: the `count` posts
+// before message id `before` (our paging choice, XCCOS.md), or the last `count`.
 struct BackchatCommand {
   NodeUri channel;
   uint32_t count = 0;
+  std::optional<int64_t> before;  // a msgid from an earlier history page or post
 };
 
 // cmd:getfutok (upload) / cmd:getfdtok (download) <ftdb channelUri fileUrl/>.

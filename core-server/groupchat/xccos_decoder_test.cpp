@@ -142,6 +142,34 @@ TEST_CASE("cmd:bccontext <chanib uri/><bcq><last cnt/></bcq> (sipe)") {
   CHECK(cmd.count == 25);
 }
 
+TEST_CASE("paging attributes (our choice): qib cnt/after and last before") {
+  const auto& search = decodeAs<ChannelSearchCommand>(
+      envelope("<cmd id=\"cmd:chansrch\" seqid=\"1\"><data><qib qtype=\"BYNAME\" "
+               "criteria=\"k\" extended=\"false\" cnt=\"5\" after=\"" +
+               std::string(kRoom) + "\"/></data></cmd>"),
+      "chansrch");
+  CHECK(search.count == 5u);
+  REQUIRE(search.after);
+  CHECK(search.after->str() == kRoom);
+  const auto& history = decodeAs<BackchatCommand>(
+      envelope("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" + std::string(kRoom) +
+               "\"/><bcq><last cnt=\"25\" before=\"42\"/></bcq></data></cmd>"),
+      "bccontext");
+  CHECK(history.before == 42);
+  const auto invalid = [](const std::string& body) {
+    auto decoded = decodeClient(envelope(body), XmlLimits{});
+    REQUIRE(decoded);
+    REQUIRE(std::holds_alternative<InvalidCommand>(decoded->message));
+    return std::get<InvalidCommand>(decoded->message).detail;
+  };
+  CHECK(invalid("<cmd id=\"cmd:bccontext\" seqid=\"1\"><data><chanib uri=\"" + std::string(kRoom) +
+                "\"/><bcq><last cnt=\"1\" before=\"-1\"/></bcq></data></cmd>")
+            .find("before") != std::string::npos);
+  CHECK(invalid("<cmd id=\"cmd:chansrch\" seqid=\"1\"><data><qib qtype=\"BYNAME\" "
+                "after=\"sip:x@y\"/></data></cmd>")
+            .find("ma-chan") != std::string::npos);
+}
+
 TEST_CASE("cmd:getfutok and cmd:getfdtok: the SfBServerEnforcer captures") {
   // Verbatim shape from XCCosContenObjs.cs, pretty-printed as captured.
   const std::string upload =

@@ -49,6 +49,9 @@ void writeChatBody(XmlWriter& xml, const ChatMessage& message) {
   xml.attribute("chanUri", message.channel.str())
       .attribute("author", message.author)
       .attribute("ts", formatXccosTime(message.time, TimePrecision::Seconds));
+  if (message.id > 0) {
+    xml.attribute("msgid", static_cast<uint64_t>(message.id));
+  }
   xml.open("chat").text(message.text).close();
 }
 
@@ -119,9 +122,21 @@ struct DataWriter {
     for (const ChannelInfo& channel : r.channels) {
       writeChannel(xml, channel);
     }
+    if (r.next) {
+      xml.open("qib")
+          .attribute("qtype", r.next->qtype)
+          .attribute("criteria", r.next->criteria)
+          .attribute("extended", r.next->extended ? "true" : "false")
+          .attribute("cnt", r.next->count)
+          .attribute("after", r.next->after.str())
+          .close();
+    }
   }
   void operator()(const BackchatReply& r) const {
     xml.open("chanib").attribute("uri", r.channel.str());
+    if (r.more) {
+      xml.attribute("more", "true");
+    }
     for (const ChatMessage& message : r.messages) {
       xml.open("msg").attribute("id", "grpchat");
       writeChatBody(xml, message);

@@ -192,7 +192,7 @@ TEST_CASE("rpl:chansrch carries the ids sipe reads") {
                  channelProperty(xccos::kPropInvite, false),
                  channelProperty(xccos::kPropLogged, true)};
   const XmlElement data = replyData(
-      EnvelopeBuilder(1).reply("chansrch", {}, xccos::kSuccess, SearchReply{{found}}).finish());
+      EnvelopeBuilder(1).reply("chansrch", {}, xccos::kSuccess, SearchReply{{found}, {}}).finish());
   const XmlElement& chanib = child(data, "chanib");
   CHECK(attributeNames(chanib) == Names{"uri", "name", "description"});
   CHECK(attr(child(chanib, "info", 0), "id") == "urn:parlano:ma:info:ucnt");
@@ -290,7 +290,7 @@ TEST_CASE("notices: ntc:join, ntc:bjoin and ntc:part shapes sipe reads") {
 
 TEST_CASE("grpchat fan-out decodes back to the same post") {
   const ChatMessage message{room(), "sip:alice@contoso.com", at(1284474377),
-                            "hello <all> & \"friends\"\r\nline two"};
+                            "hello <all> & \"friends\"\r\nline two", 0};
   const std::string xml = EnvelopeBuilder(18446744073709551615u).chat(message).finish();
   auto decoded = decodeClient(xml, XmlLimits{});
   REQUIRE(decoded);
@@ -307,7 +307,7 @@ TEST_CASE("grpchat fan-out decodes back to the same post") {
 TEST_CASE("batching: siblings in order, seqids counting up, kinds tracked") {
   EnvelopeBuilder builder(77);
   builder.reply("bjoin", {10, 1}, xccos::kSuccess, JoinReply{})
-      .reply("bccontext", {11, 1}, xccos::kSuccess, BackchatReply{room(), {}});
+      .reply("bccontext", {11, 1}, xccos::kSuccess, BackchatReply{room(), {}, false});
   CHECK(builder.count() == 2);
   CHECK(builder.homogeneous());
   builder.chat({room(), "sip:a@contoso.com", at(0), "hi"});
@@ -333,7 +333,7 @@ TEST_CASE("whatever the data, the output is well-formed XML") {
                     {},
                     {}};
   const XmlElement data = replyData(
-      EnvelopeBuilder(1).reply("chansrch", {}, xccos::kSuccess, SearchReply{{nasty}}).finish());
+      EnvelopeBuilder(1).reply("chansrch", {}, xccos::kSuccess, SearchReply{{nasty}, {}}).finish());
   CHECK(attr(child(data, "chanib"), "name") == "a\"b<c>&de\xEF\xBF\xBD");
   CHECK(attr(child(data, "chanib"), "topic") == "t\tq\nz");
 }

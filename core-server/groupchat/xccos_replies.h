@@ -66,6 +66,7 @@ struct ChatMessage {
   std::string author;  // sip:user@domain
   XccosClock::time_point time;
   std::string text;  // plain text, CRLF line joins
+  int64_t id = 0;    // our post id, written as msgid="…" (0: omitted); bccontext pages by it
 };
 
 struct EmptyReply {};  // <data/>: setpref-style acknowledgements and errors
@@ -112,13 +113,24 @@ struct PartReply {  // rpl:part <chanib uri/>
   NodeUri channel;
 };
 
-struct SearchReply {  // rpl:chansrch <chanib …><info/>*<prop/>*</chanib>*
-  std::vector<ChannelInfo> channels;
+// The <qib> a client sends for the next page of a chansrch (our paging choice).
+struct SearchContinuation {
+  std::string qtype;
+  std::string criteria;
+  bool extended = false;
+  uint32_t count = 0;
+  NodeUri after;  // the last room of this page
 };
 
-struct BackchatReply {  // rpl:bccontext <chanib uri><msg id="grpchat" …/>*</chanib>
+struct SearchReply {  // rpl:chansrch <chanib …><info/>*<prop/>*</chanib>* [<qib … after/>]
+  std::vector<ChannelInfo> channels;
+  std::optional<SearchContinuation> next;  // present when more rooms match
+};
+
+struct BackchatReply {  // rpl:bccontext <chanib uri [more]><msg id="grpchat" msgid …/>*</chanib>
   NodeUri channel;
   std::vector<ChatMessage> messages;  // oldest first
+  bool more = false;                  // older posts exist: ask with before="<first msgid>"
 };
 
 struct FileTokenReply {    // rpl:getftok <token token serveruri/>

@@ -193,7 +193,124 @@ std::optional<std::string> base64Decode(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The media type of a Content-Type value, lower case, without parameters.
+std::string mediaTypeOf(std::string_view content_type) {
+  return proxy::toLower(proxy::trim(content_type.substr(0, content_type.find(';'))));
+}
+
+// The boundary parameter of a multipart Content-Type, unquoted ("" if none).
+std::string_view boundaryOf(std::string_view content_type) {
+  const std::string lower = proxy::toLower(content_type);
+  size_t at = lower.find("boundary=");
+  while (at != std::string::npos && at > 0 && lower[at - 1] != ';' && lower[at - 1] != ' ' &&
+         lower[at - 1] != '\t') {
+    at = lower.find("boundary=", at + 1);
+  }
+  if (at == std::string::npos) {
+    return {};
+  }
+  std::string_view value = content_type.substr(at + 9);
+  if (value.starts_with('"')) {
+    const size_t close = value.find('"', 1);
+    return close == std::string_view::npos ? std::string_view() : value.substr(1, close - 1);
+  }
+  return proxy::trim(value.substr(0, value.find(';')));
+}
+
+// One part: headers (only Content-Type matters here), a blank line, the body.
+std::optional<BodyPart> parsePart(std::string_view text) {
+  BodyPart part{"text/plain", {}};
+  while (true) {
+    const size_t eol = text.find('\n');
+    if (eol == std::string_view::npos) {
+      return std::nullopt;  // no blank line after the headers
+    }
+    std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol + 1);
+    if (line.ends_with('\r')) {
+      line.remove_suffix(1);
+    }
+    if (line.empty()) {
+      break;
+    }
+    const size_t colon = line.find(':');
+    if (colon != std::string_view::npos &&
+        proxy::toLower(proxy::trim(line.substr(0, colon))) == "content-type") {
+      part.content_type = std::string(proxy::trim(line.substr(colon + 1)));
+    }
+  }
+  part.body = std::string(text);
+  return part;
+}
+
+}  // namespace
+
+std::optional<std::vector<BodyPart>> splitMultipart(std::string_view content_type,
+                                                    std::string_view body) {
+  const std::string_view boundary = boundaryOf(content_type);
+  if (!mediaTypeOf(content_type).starts_with("multipart/") || boundary.empty() ||
+      boundary.size() > 70) {  // RFC 2046 §5.1.1
+    return std::nullopt;
+  }
+  const std::string delimiter = "--" + std::string(boundary);
+  // The first delimiter starts the body or a line (a preamble may come before).
+  size_t at = body.starts_with(delimiter) ? 0 : body.find("\n" + delimiter);
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  at = at == 0 && body.starts_with(delimiter) ? delimiter.size() : at + 1 + delimiter.size();
+  std::vector<BodyPart> parts;
+  while (true) {
+    if (body.substr(at).starts_with("--")) {
+      return parts.empty() ? std::nullopt : std::optional(std::move(parts));  // close delimiter
+    }
+    const size_t start = body.find('\n', at);  // the rest of the delimiter line
+    if (start == std::string_view::npos) {
+      return std::nullopt;
+    }
+    const size_t next = body.find("\n" + delimiter, start);
+    if (next == std::string_view::npos) {
+      return std::nullopt;  // no closing delimiter
+    }
+    std::string_view text = body.substr(start + 1, next - start - 1);
+    if (text.ends_with('\r')) {
+      text.remove_suffix(1);  // the CRLF before a delimiter belongs to it
+    }
+    auto part = parsePart(text);
+    if (!part) {
+      return std::nullopt;
+    }
+    parts.push_back(std::move(*part));
+    at = next + 1 + delimiter.size();
+  }
+}
+
+std::optional<BodyPart> chooseAlternative(std::string_view content_type, std::string_view body,
+                                          const std::vector<std::string_view>& acceptable) {
+  if (mediaTypeOf(content_type) != kMultipartAlternative) {
+    return std::nullopt;
+  }
+  auto parts = splitMultipart(content_type, body);
+  if (!parts) {
+    return std::nullopt;
+  }
+  for (auto it = parts->rbegin(); it != parts->rend(); ++it) {
+    const std::string type = mediaTypeOf(it->content_type);
+    for (std::string_view wanted : acceptable) {
+      if (type == wanted) {
+        return std::move(*it);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 std::string buildMsTextFormat(std::string_view content_type, std::string_view body) {
+  if (auto part = chooseAlternative(content_type, body, {"text/html", "text/plain"})) {
+    return buildMsTextFormat(part->content_type, part->body);
+  }
   std::string type(content_type.empty() ? std::string_view("text/plain") : content_type);
   std::string out = type;
   if (proxy::toLower(type).find("charset") == std::string::npos) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace core::im {
 
@@ -24,7 +25,25 @@ std::string buildIsComposing(bool active);
 std::optional<bool> parseKeyboardActivity(std::string_view xml);
 std::string buildKeyboardActivity(bool typing);
 
+// multipart/alternative (RFC 2046 §5.1.4): the same text in several types,
+// plainest first. Standard clients get it as it is; where one type is needed
+// (the ms-text-format of an OCS session's first message) one part is chosen.
+inline constexpr std::string_view kMultipartAlternative = "multipart/alternative";
+struct BodyPart {
+  std::string content_type;  // "text/plain" when the part names none
+  std::string body;
+};
+// The parts of a multipart/* body; nullopt when it is not one or is malformed
+// (no boundary, no closing delimiter).
+std::optional<std::vector<BodyPart>> splitMultipart(std::string_view content_type,
+                                                    std::string_view body);
+// The last (richest) part whose media type is one of `acceptable` (lower case);
+// nullopt when there is none or the body is not multipart/alternative.
+std::optional<BodyPart> chooseAlternative(std::string_view content_type, std::string_view body,
+                                          const std::vector<std::string_view>& acceptable);
+
 // "text/plain; charset=UTF-8;ms-body=<base64>" for the INVITE that opens a session.
+// A multipart/alternative message goes as its text/html (else text/plain) part.
 std::string buildMsTextFormat(std::string_view content_type, std::string_view body);
 struct InlineMessage {
   std::string content_type;  // without the ms-body / msgr parameters

@@ -75,3 +75,59 @@ TEST_CASE("http date and base64") {
 
 }  // namespace
 }  // namespace core::im
+
+namespace core::im {
+namespace {
+
+constexpr std::string_view kAltType = "multipart/alternative; boundary=\"b1\"";
+constexpr std::string_view kAltBody =
+    "preamble\r\n"
+    "--b1\r\n"
+    "Content-Type: text/plain; charset=UTF-8\r\n"
+    "\r\n"
+    "hello *world*\r\n"
+    "--b1\r\n"
+    "content-type: text/html\r\n"
+    "\r\n"
+    "<p>hello <b>world</b></p>\r\n"
+    "--b1--\r\n";
+
+TEST_CASE("multipart/alternative: parts split, the richest acceptable one chosen") {
+  auto parts = splitMultipart(kAltType, kAltBody);
+  REQUIRE(parts);
+  REQUIRE(parts->size() == 2);
+  CHECK((*parts)[0].content_type == "text/plain; charset=UTF-8");
+  CHECK((*parts)[0].body == "hello *world*");
+  CHECK((*parts)[1].body == "<p>hello <b>world</b></p>");
+  auto html = chooseAlternative(kAltType, kAltBody, {"text/html", "text/plain"});
+  REQUIRE(html);
+  CHECK(html->content_type == "text/html");
+  auto plain = chooseAlternative(kAltType, kAltBody, {"text/plain"});
+  REQUIRE(plain);
+  CHECK(plain->body == "hello *world*");
+  CHECK_FALSE(chooseAlternative(kAltType, kAltBody, {"text/rtf"}));
+  CHECK_FALSE(chooseAlternative("text/plain", "x", {"text/plain"}));
+}
+
+TEST_CASE("multipart/alternative: malformed bodies are refused, LF-only accepted") {
+  CHECK_FALSE(splitMultipart("multipart/alternative", kAltBody));  // no boundary
+  CHECK_FALSE(splitMultipart(kAltType, "--b1\r\nContent-Type: text/plain\r\n\r\nno end"));
+  CHECK_FALSE(splitMultipart(kAltType, "nothing here"));
+  CHECK_FALSE(splitMultipart(kAltType, "--b1--\r\n"));  // no parts
+  CHECK_FALSE(splitMultipart(kAltType, "--b1\r\nno blank line\r\n--b1--"));
+  CHECK_FALSE(splitMultipart(kAltType, ""));
+  auto lf = splitMultipart("multipart/alternative;boundary=zz", "--zz\n\nplain\n--zz--\n");
+  REQUIRE(lf);
+  CHECK((*lf)[0].content_type == "text/plain");  // the default
+  CHECK((*lf)[0].body == "plain");
+}
+
+TEST_CASE("ms-text-format of a multipart/alternative first message carries one part") {
+  auto parsed = parseMsTextFormat(buildMsTextFormat(kAltType, kAltBody));
+  REQUIRE(parsed);
+  CHECK(parsed->content_type.starts_with("text/html"));
+  CHECK(parsed->body == "<p>hello <b>world</b></p>");
+}
+
+}  // namespace
+}  // namespace core::im

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <random>
 
 namespace core::presence {
 namespace {
@@ -37,6 +39,31 @@ SplitName splitName(std::string_view name) {
   return out;
 }
 
+using ParserPtr = std::unique_ptr<XML_ParserStruct, void (*)(XML_Parser)>;
+
+// Creating and freeing an expat parser cost more than parsing a PIDF body, so
+// each thread keeps one and resets it between documents (a nested parse, which
+// finds the slot empty, gets its own).
+thread_local ParserPtr t_spare_parser(nullptr, XML_ParserFree);
+
+ParserPtr takeParser() {
+  if (ParserPtr spare = std::move(t_spare_parser); spare && XML_ParserReset(spare.get(), nullptr)) {
+    return spare;
+  }
+  return ParserPtr(XML_ParserCreateNS(nullptr, kSeparator), XML_ParserFree);
+}
+
+// Expat would otherwise draw a fresh hash salt (a getrandom() call) for every
+// document; one secret per process protects its hash tables just as well.
+unsigned long hashSalt() {
+  static const unsigned long salt = [] {
+    std::random_device device;
+    const unsigned long high = device();
+    return ((high << 16) << 16) ^ device() ^ 1UL;  // never 0: 0 asks expat for a new one
+  }();
+  return salt;
+}
+
 uint32_t firstElementFrom(const XmlDocument& doc, uint32_t id) {
   while (id != XmlDocument::kNone && doc.node(id).is_text) {
     id = doc.node(id).next_sibling;
@@ -53,8 +80,11 @@ std::string_view XmlDocument::Arena::store(std::string_view s) {
     return {};
   }
   if (capacity_ - used_ < s.size()) {
-    const size_t size = std::max<size_t>(4096, s.size());
-    chunks_.push_back(std::make_unique<char[]>(size));
+    // Chunks grow 256, 512, ... 4096: a small document's strings fit in one small
+    // block (a fresh 4 KiB block per document made malloc grow and trim its heap).
+    const size_t size =
+        std::max<size_t>(size_t{256} << std::min<size_t>(chunks_.size(), 4), s.size());
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(size));  // no zeroing: overwritten
     used_ = 0;
     capacity_ = size;
   }
@@ -221,11 +251,18 @@ proxy::Result<XmlDocument> XmlDocument::parse(std::string_view xml, const XmlLim
   if (xml.size() > static_cast<size_t>(INT32_MAX)) {  // XML_Parse takes an int length
     return proxy::makeError(400, "XML: body too large");
   }
-  std::unique_ptr<XML_ParserStruct, void (*)(XML_Parser)> parser(
-      XML_ParserCreateNS(nullptr, kSeparator), XML_ParserFree);
+  ParserPtr parser = takeParser();
   if (!parser) {
     return proxy::makeError(500, "XML: cannot create parser");
   }
+  struct KeepSpare {  // hands the parser back to the thread's slot on every return
+    ParserPtr& parser;
+    ~KeepSpare() {
+      if (!t_spare_parser) {
+        t_spare_parser = std::move(parser);
+      }
+    }
+  } keep_spare{parser};
   XML_Parser p = parser.get();
   XmlDocument doc;
   XmlTreeBuilder builder(doc, limits, p);
@@ -237,6 +274,7 @@ proxy::Result<XmlDocument> XmlDocument::parse(std::string_view xml, const XmlLim
   XML_SetStartDoctypeDeclHandler(p, &XmlTreeBuilder::onDoctype);
   XML_SetEntityDeclHandler(p, &XmlTreeBuilder::onEntityDecl);
   XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
+  XML_SetHashSalt(p, hashSalt());
 #ifdef CONFAB_HAVE_EXPAT_BILLION_LAUGHS
   // Belt and braces: declarations never get this far, but if they did, expat
   // (>= 2.4) would still cap the expansion ratio.

@@ -14,60 +14,84 @@ bool forbiddenControl(char c) {
 
 }  // namespace
 
+// Both escapers copy runs of characters that need nothing in one append: most
+// text has no markup characters at all.
 void appendEscapedText(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
+  size_t run = 0;  // start of the pending run of characters copied as they are
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) > '>') {
+      continue;  // above every character that needs escaping: letters, UTF-8
+    }
+    const char* entity = nullptr;
+    switch (text[i]) {
       case '&':
-        out += "&amp;";
+        entity = "&amp;";
         break;
       case '<':
-        out += "&lt;";
+        entity = "&lt;";
         break;
       case '>':
-        out += "&gt;";  // also keeps "]]>" out of character data
+        entity = "&gt;";  // also keeps "]]>" out of character data
         break;
       case '\r':
-        out += "&#13;";  // a literal CR would be normalised away (XML 1.0 §2.11)
+        entity = "&#13;";  // a literal CR would be normalised away (XML 1.0 §2.11)
         break;
       default:
-        if (!forbiddenControl(c)) {
-          out += c;
+        if (!forbiddenControl(text[i])) {
+          continue;
         }
     }
+    out.append(text.data() + run, i - run);
+    if (entity != nullptr) {
+      out += entity;
+    }
+    run = i + 1;
   }
+  out.append(text.data() + run, text.size() - run);
 }
 
 void appendEscapedAttribute(std::string& out, std::string_view value) {
-  for (char c : value) {
-    switch (c) {
+  size_t run = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (static_cast<unsigned char>(value[i]) > '>') {
+      continue;
+    }
+    const char* entity = nullptr;
+    switch (value[i]) {
       case '&':
-        out += "&amp;";
+        entity = "&amp;";
         break;
       case '<':
-        out += "&lt;";
+        entity = "&lt;";
         break;
       case '>':
-        out += "&gt;";
+        entity = "&gt;";
         break;
       case '"':
-        out += "&quot;";
+        entity = "&quot;";
         break;
       // Attribute-value normalisation (XML 1.0 §3.3.3) would turn these into spaces.
       case '\t':
-        out += "&#9;";
+        entity = "&#9;";
         break;
       case '\n':
-        out += "&#10;";
+        entity = "&#10;";
         break;
       case '\r':
-        out += "&#13;";
+        entity = "&#13;";
         break;
       default:
-        if (!forbiddenControl(c)) {
-          out += c;
+        if (!forbiddenControl(value[i])) {
+          continue;
         }
     }
+    out.append(value.data() + run, i - run);
+    if (entity != nullptr) {
+      out += entity;
+    }
+    run = i + 1;
   }
+  out.append(value.data() + run, value.size() - run);
 }
 
 void XmlWriter::declaration() { out_ += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"; }

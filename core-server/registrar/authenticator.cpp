@@ -105,8 +105,23 @@ bool Authenticator::pickCredentials(const sip::SipMessage& req, bool proxy, Chos
   return best < options_.algorithms.size();
 }
 
+std::string_view Authenticator::ha2(sip::DigestAlgorithm algorithm, std::string_view method,
+                                    std::string_view uri) {
+  Ha2Cache& c = ha2_cache_;
+  const std::string_view key = c.method_uri;
+  const bool hit = !key.empty() && c.algorithm == algorithm &&
+                   key.size() == method.size() + 1 + uri.size() && key.starts_with(method) &&
+                   key[method.size()] == ':' && key.ends_with(uri);
+  if (!hit) {
+    c.algorithm = algorithm;
+    c.method_uri.assign(method).append(":").append(uri);
+    c.ha2 = sip::computeHa2(algorithm, method, uri);
+  }
+  return c.ha2;
+}
+
 bool Authenticator::responseMatches(const Chosen& chosen, const storage::UserRecord& user,
-                                    std::string_view method) const {
+                                    std::string_view method) {
   const auto& c = chosen.creds;
   const bool sha = chosen.algorithm == sip::DigestAlgorithm::Sha256;
   const std::string& ha1 = sha ? user.ha1_sha256 : user.ha1_md5;  // lowercase (UserTable)
@@ -114,9 +129,9 @@ bool Authenticator::responseMatches(const Chosen& chosen, const storage::UserRec
     return false;  // no HA1 for this algorithm: the user cannot use it
   }
   // RFC 7616 §3.4.1: the response covers the method and the credentials' uri.
-  const std::string expected =
-      sip::computeResponse(chosen.algorithm, ha1, method, unquote(c.uri), unquote(c.nonce), c.nc,
-                           unquote(c.cnonce), "auth");
+  const std::string expected = sip::computeResponseFromHa2(
+      chosen.algorithm, ha1, ha2(chosen.algorithm, method, unquote(c.uri)), unquote(c.nonce), c.nc,
+      unquote(c.cnonce), "auth");
   return sameHex(unquote(c.response), expected);
 }
 
@@ -165,8 +180,7 @@ AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
   return Authenticated{user->aor};
 }
 
-std::vector<std::string> Authenticator::challengeHeaders(bool stale,
-                                                        const sip::SipMessage& req) {
+std::vector<std::string> Authenticator::challengeHeaders(bool stale, const sip::SipMessage& req) {
   std::string_view agent = req.header(sip::HeaderName::UserAgent);
   for (const std::string& prefix : options_.md5_only_user_agents) {
     if (agent.size() >= prefix.size() && proxy::iequals(agent.substr(0, prefix.size()), prefix) &&

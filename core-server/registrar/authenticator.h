@@ -91,7 +91,10 @@ class Authenticator {
   std::vector<std::string> challengesFor(bool stale,
                                          const std::vector<proxy::sip::DigestAlgorithm>& algs);
   bool responseMatches(const Chosen& chosen, const storage::UserRecord& user,
-                       std::string_view method) const;
+                       std::string_view method);
+  // H(method:uri), from the cache when it is the last one asked for.
+  std::string_view ha2(proxy::sip::DigestAlgorithm algorithm, std::string_view method,
+                       std::string_view uri);
 
   AuthOptions options_;
   NonceKey key_;
@@ -99,6 +102,14 @@ class Authenticator {
   const UserDirectory& users_;
   const proxy::Clock& clock_;
   NonceCountTable nonce_counts_;
+  // The last HA2 computed: a client sends every request to the same uri (and
+  // HA2 is no secret), so a check usually hashes once instead of twice.
+  struct Ha2Cache {
+    proxy::sip::DigestAlgorithm algorithm = proxy::sip::DigestAlgorithm::Md5;
+    std::string method_uri;  // "method:uri"; empty until the first check
+    std::string ha2;
+  };
+  Ha2Cache ha2_cache_;
 };
 
 }  // namespace core::registrar

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Stateless, unforgeable digest nonces (RFC 7616 §3.3 leaves their form to the
-// server). A nonce is hex(issue_time_s) + hex(random64) + hex(HMAC-SHA256(key,
-// issue_time | random | realm))[0..16 bytes]: the server needs no table to know
+// server). A nonce is hex(issue_time_s) + hex(random64) + hex(SipHash-2-4-128(key,
+// hex issue_time + hex random | realm)): the server needs no table to know
 // it made a nonce and when. The key is random per process, so a restart turns
 // every outstanding nonce into a forgery and clients are simply challenged again.
 // One NonceKey is made at start and copied to every shard; it is immutable.
@@ -30,7 +30,7 @@ struct NonceId {
 
 class NonceKey {
  public:
-  static constexpr size_t kKeySize = 32;
+  static constexpr size_t kKeySize = 16;  // a SipHash key
   using Bytes = std::array<uint8_t, kKeySize>;
 
   static NonceKey generate();  // from the CSPRNG (random64)
@@ -68,7 +68,7 @@ class NonceKey {
   void macHex(std::initializer_list<std::string_view> parts, char* out) const;
 
   Bytes key_;
-  std::unique_ptr<const Mac> mac_;  // HMAC-SHA256 keyed with key_, set up once
+  std::unique_ptr<const Mac> mac_;  // SipHash keyed with key_
 };
 
 }  // namespace core::registrar

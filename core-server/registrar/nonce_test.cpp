@@ -2,8 +2,8 @@
 #include "core-server/registrar/nonce.h"
 
 #include <doctest/doctest.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "core-server/registrar/nonce_count_table.h"
 
@@ -40,7 +40,7 @@ TEST_CASE("nonces are unique, and forged or foreign ones are recognised") {
   CHECK(key.check(std::string(64, 'Z'), "example.test", kNow, 300) == NonceState::Forged);
 }
 
-TEST_CASE("the nonce MAC is HMAC-SHA256 of the body and realm") {
+TEST_CASE("the nonce MAC is SipHash-2-4-128 of the body and realm") {
   NonceKey::Bytes bytes{};
   for (size_t i = 0; i < bytes.size(); ++i) {
     bytes[i] = static_cast<uint8_t>(i * 7 + 1);
@@ -49,10 +49,15 @@ TEST_CASE("the nonce MAC is HMAC-SHA256 of the body and realm") {
   const NonceKey copy = key;
   const std::string nonce = copy.issue(kNow, "example.test");
   const std::string data = nonce.substr(0, 32) + "|example.test";
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), bytes.data(), static_cast<int>(bytes.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+  size_t tag_size = 16;
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &tag_size),
+                         OSSL_PARAM_construct_end()};
+  unsigned char mac[16];
+  size_t len = 0;
+  REQUIRE(EVP_Q_mac(nullptr, "SIPHASH", nullptr, nullptr, params, bytes.data(), bytes.size(),
+                    reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
+                    sizeof(mac), &len) != nullptr);
+  REQUIRE(len == 16);
   std::string hex;
   for (size_t i = 0; i < 16; ++i) {
     static constexpr char kHex[] = "0123456789abcdef";

@@ -121,7 +121,8 @@ Result<Config> parseConfig(std::string_view yaml_text, const std::string& source
     const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
     const detail::MapReader map(diag, detail::Value{root, root.Mark(), ""},
                                 {"server", "domains", "listeners", "storage", "auth", "users",
-                                 "registrar", "limits", "transactions", "presence", "im", "groupchat"});  // the top-level keys
+                                 "registrar", "limits", "transactions", "presence", "im", "groupchat",
+                                 "federation", "adapters"});  // the top-level keys
     if (!root.IsMap() && diag.count() != 0) {
       return diag.toError();  // not a mapping: every section would only repeat that
     }
@@ -139,6 +140,8 @@ Result<Config> parseConfig(std::string_view yaml_text, const std::string& source
     detail::readPresence(map, config);
     detail::readIm(map, config);
     detail::readGroupChat(map, config);
+    detail::readFederation(map, config);
+    detail::readAdapters(map, config);
     if (diag.count() != 0) {
       return diag.toError();
     }

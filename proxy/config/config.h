@@ -176,8 +176,72 @@ struct GroupChatConfig {
   uint32_t file_port = 0;                 // its port; 0 = ephemeral (tests)
   std::string file_dir;                   // "" = <var_dir>/groupchat-files
   uint32_t max_file_size = 10 * 1024 * 1024;  // bytes of one upload; larger gets 413
+  bool file_tls = false;        // serve the file endpoint over HTTPS (serveruri https://)
+  std::string file_certificate;  // PEM paths; "" = the TLS listener's (resolved when read)
+  std::string file_private_key;
   std::vector<GroupChatCategoryConfig> categories;
   std::vector<GroupChatRoomConfig> rooms;
+};
+
+
+// The `federation:` section: other SIP domains we exchange presence and IM with.
+enum class FederationPolicy { Closed, Open };  // closed: listed peers only; open: any not blocked
+enum class PeerDialect { Standard, Microsoft };
+struct FederationNextHop {
+  std::string host;  // IP literal or host name (resolved A/AAAA, no SRV)
+  uint16_t port = 0;  // 0 = 5060 (udp/tcp) or 5061 (tls)
+  Transport transport = Transport::Tls;
+};
+struct FederationPeerConfig {
+  std::string domain;                      // lowercase; unique
+  std::vector<FederationNextHop> next_hops;  // empty = RFC 3263 discovery through DNS; several =
+                                             // tried in order (failover)
+  // How an inbound request proves it comes from this peer: a TLS connection whose
+  // certificate names the domain (RFC 5922), or a source address in `sources`.
+  std::vector<Cidr> sources;
+  bool require_tls = false;     // refuse this peer's requests over plain TCP/UDP
+  bool mutual_tls = false;      // outbound: present our certificate; inbound: require theirs
+  PeerDialect dialect = PeerDialect::Standard;  // Standard: msrtc/ms-* headers are stripped
+  uint32_t requests_per_second = 0;  // 0 = federation.requests_per_second_per_peer
+  std::string presence;         // "" = presence.federated; else allow | confirm | block | deny
+};
+struct FederationConfig {
+  bool enabled = false;  // true when the section is present
+  FederationPolicy policy = FederationPolicy::Closed;
+  std::vector<std::string> blocked_domains;  // open policy: never federate with these
+  std::vector<FederationPeerConfig> peers;
+  // DNS (c-ares on the event loop). Empty servers = the system resolver
+  // configuration; "127.0.0.1:5353" style entries for tests and split DNS.
+  std::vector<std::string> dns_servers;
+  uint32_t dns_timeout_ms = 2000;
+  uint32_t dns_max_ttl_s = 3600;    // cached answers live min(TTL, this)
+  uint32_t dns_negative_ttl_s = 30;  // failed lookups are cached this long
+  // TLS towards and from peers: CA bundle ("" = system default paths), and the
+  // certificate we present as a client for mutual TLS ("" = the TLS listener's).
+  std::string ca_file;
+  std::string certificate;
+  std::string private_key;
+  uint32_t requests_per_second_per_peer = 500;  // beyond: 503 + Retry-After, counted
+  bool hide_topology = true;  // strip internal Via/Contact details on the way out
+
+  const FederationPeerConfig* peer(std::string_view domain) const;  // case-insensitive
+  bool isBlocked(std::string_view domain) const;
+};
+
+// The `adapters:` section: plugins (shared objects, adapters/api/confab_adapter.h)
+// and the Prometheus endpoint.
+struct AdapterConfig {
+  std::string name;  // unique; names the plugin in logs and metrics
+  std::string path;  // shared object; relative to the working directory
+  std::string config_yaml;  // the plugin's own `config:` mapping, re-emitted as YAML text
+  std::vector<std::string> identities;  // AORs in our domains whose requests go to the plugin
+  uint32_t call_timeout_ms = 2000;  // a callback running longer marks the plugin stalled
+  uint32_t queue_limit = 10000;     // events waiting for the plugin; beyond: dropped, counted
+};
+struct AdaptersConfig {
+  std::vector<AdapterConfig> plugins;
+  std::string metrics_address;  // Prometheus /metrics; "" = off
+  uint16_t metrics_port = 0;    // 0 = ephemeral (tests; the bound port is logged)
 };
 
 struct Config {
@@ -193,6 +257,8 @@ struct Config {
   PresenceConfig presence;
   ImConfig im;
   GroupChatConfig groupchat;
+  FederationConfig federation;
+  AdaptersConfig adapters;
   std::string source_path;  // the file it was loaded from (or the name given to parseConfig)
 
   bool isLocalDomain(std::string_view domain) const;  // case-insensitive

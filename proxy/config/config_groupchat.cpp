@@ -117,6 +117,38 @@ void readRoom(Diagnostics& diag, const Value& item, GroupChatConfig& gc) {
   }
 }
 
+// file_tls: the endpoint's certificate and key are its own pair or the TLS listener's.
+void readFileTls(Diagnostics& diag, const MapReader& map, Config& config) {
+  GroupChatConfig& gc = config.groupchat;
+  if (gc.file_certificate.empty() != gc.file_private_key.empty()) {
+    const Value at =
+        map.getOrEmpty(gc.file_certificate.empty() ? "file_certificate" : "file_private_key");
+    diag.add(at.mark, at.path, "file_certificate and file_private_key go together");
+    return;
+  }
+  if (!gc.file_tls) {
+    if (!gc.file_certificate.empty()) {
+      const Value at = map.getOrEmpty("file_certificate");
+      diag.add(at.mark, at.path, "is used only with file_tls: true");
+    }
+    return;
+  }
+  if (gc.file_certificate.empty()) {
+    for (const ListenerConfig& listener : config.listeners) {
+      if (listener.transport == Transport::Tls) {
+        gc.file_certificate = listener.certificate;
+        gc.file_private_key = listener.private_key;
+        break;
+      }
+    }
+  }
+  if (gc.file_certificate.empty()) {
+    const Value at = map.getOrEmpty("file_tls");
+    diag.add(at.mark, at.path,
+             "needs file_certificate and file_private_key, or a tls listener to borrow them from");
+  }
+}
+
 }  // namespace
 
 void readGroupChat(const MapReader& root, Config& config) {
@@ -140,6 +172,9 @@ void readGroupChat(const MapReader& root, Config& config) {
                  "file_port",
                  "file_dir",
                  "max_file_size",
+                 "file_tls",
+                 "file_certificate",
+                 "file_private_key",
                  "categories",
                  "rooms"});
   GroupChatConfig& gc = config.groupchat;
@@ -183,6 +218,10 @@ void readGroupChat(const MapReader& root, Config& config) {
   map.read("file_port", gc.file_port, 0, 65535);
   map.read("file_dir", gc.file_dir);
   map.read("max_file_size", gc.max_file_size, 1, 1024u * 1024 * 1024);
+  map.read("file_tls", gc.file_tls);
+  map.read("file_certificate", gc.file_certificate);
+  map.read("file_private_key", gc.file_private_key);
+  readFileTls(diag, map, config);
   if (gc.min_session_expires > gc.session_expires) {
     const Value at = map.getOrEmpty("min_session_expires");
     diag.add(at.mark, at.path, "must not exceed session_expires");

@@ -56,5 +56,27 @@ TEST_CASE("groupchat rooms and categories are read and checked") {
   CHECK(files->groupchat.max_file_size == 99);
 }
 
+TEST_CASE("groupchat file_tls takes its own PEM pair or the TLS listener's") {
+  CHECK_FALSE(parse("groupchat: {file_tls: true}\n"));  // no tls listener to borrow from
+  CHECK_FALSE(parse("groupchat: {file_tls: true, file_certificate: c.pem}\n"));
+  CHECK_FALSE(parse("groupchat: {file_certificate: c.pem, file_private_key: k.pem}\n"));
+  auto own =
+      parse("groupchat: {file_tls: true, file_certificate: c.pem, file_private_key: k.pem}\n");
+  REQUIRE(own);
+  CHECK(own->groupchat.file_tls);
+  CHECK(own->groupchat.file_certificate == "c.pem");
+  CHECK(own->groupchat.file_private_key == "k.pem");
+  auto borrowed = parseConfig(
+      "domains: [example.com]\n"
+      "listeners: [{transport: udp, address: 127.0.0.1, port: 5060},\n"
+      "  {transport: tls, address: 127.0.0.1, port: 5061, certificate: s.pem, private_key: "
+      "s.key}]\n"
+      "groupchat: {file_tls: true}\n",
+      "test.yaml");
+  REQUIRE(borrowed);
+  CHECK(borrowed->groupchat.file_certificate == "s.pem");
+  CHECK(borrowed->groupchat.file_private_key == "s.key");
+}
+
 }  // namespace
 }  // namespace proxy::config

@@ -22,5 +22,7 @@ void readTransactions(const MapReader& root, Config& config);
 void readPresence(const MapReader& root, Config& config);
 void readIm(const MapReader& root, Config& config);
 void readGroupChat(const MapReader& root, Config& config);
+void readFederation(const MapReader& root, Config& config);
+void readAdapters(const MapReader& root, Config& config);
 
 }  // namespace proxy::config::detail

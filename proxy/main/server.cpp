@@ -8,6 +8,9 @@
 #include <latch>
 #include <thread>
 
+#include "adapters/host/adapter_host.h"
+#include "adapters/metrics/metrics_server.h"
+#include "core-server/presence/service/rule_records.h"
 #include "core-server/presence/service/stored_presence_state.h"
 #include "core-server/registrar/ntlm/ntlm_crypto.h"
 #include "core-server/registrar/ntlm/ntlm_security.h"
@@ -80,6 +83,9 @@ struct Server::Impl {
   ServerOptions options;
   std::unique_ptr<core::storage::Store> store;
   std::unique_ptr<core::presence::StoredPresenceState> presence_state;  // over `store`
+  // Before the shards: destroyed after them (their tasks and watchers reach it).
+  std::unique_ptr<adapters::AdapterHost> adapter_host;
+  std::unique_ptr<adapters::metrics::MetricsServer> metrics;
   std::unique_ptr<uv::ShardSet> shards;
   std::unique_ptr<transport::Transports> transports;
   routing::LocalAddresses us;
@@ -91,7 +97,13 @@ struct Server::Impl {
   bool prepare();
   bool start();
   void writePortsFile();
+  void buildAdapters();
+  void startAdapters();
   void refreshUsers(const char* why);
+  // confabctl's `presence rule` changes: the stored rules are compared with the
+  // last snapshot and what changed goes to the shards owning the presentities.
+  void refreshPresenceRules();
+  std::vector<core::presence::PresenceRecord> presence_rules;
   void reload();
   void stop();
   static void logCounters();
@@ -106,6 +118,24 @@ void Server::Impl::logCounters() {
     }
   }
   LOG_INFO("counters:%s", line.empty() ? " (all zero)" : line.c_str());
+}
+
+// Federation over TLS: the peers' trust anchors, and the certificate we show
+// as a client (federation.tls, else the first TLS listener's); listeners ask
+// clients for one so that peers can prove their domain (RFC 5922).
+static transport::TlsPeerOptions federationTlsOptions(const config::Config& config) {
+  transport::TlsPeerOptions o;
+  o.ca_file = config.federation.ca_file;
+  o.client_certificate = config.federation.certificate;
+  o.client_private_key = config.federation.private_key;
+  for (const auto& l : config.listeners) {
+    if (o.client_certificate.empty() && l.transport == config::Transport::Tls) {
+      o.client_certificate = l.certificate;
+      o.client_private_key = l.private_key;
+    }
+  }
+  o.request_client_certificates = true;
+  return o;
 }
 
 bool Server::Impl::prepare() {
@@ -143,6 +173,9 @@ bool Server::Impl::start() {
   shards = std::make_unique<uv::ShardSet>(workers);
   transports = std::make_unique<transport::Transports>(*shards, listenerConfigs(config),
                                                        transportLimits(config));
+  if (config.federation.enabled) {
+    transports->setTlsPeerOptions(federationTlsOptions(config));
+  }
   if (auto error = transports->bind()) {
     LOG_ERROR("%s", error->c_str());
     return false;
@@ -180,7 +213,13 @@ bool Server::Impl::start() {
       std::make_unique<core::presence::StoredPresenceState>(*store, SystemClock::instance());
   shared->presence_store = presence_state.get();
   shared->presence_records = presence_state->load();
+  for (const auto& record : shared->presence_records) {  // confabctl's changes are diffed to this
+    if (record.kind == core::presence::RecordKind::Rule) {
+      presence_rules.push_back(record);
+    }
+  }
   services.resize(workers);
+  buildAdapters();
   transports->setHandler([this](transport::Inbound&& in) {
     shared->routers[uv::Shard::current()->id()]->onInbound(std::move(in));
   });
@@ -214,10 +253,56 @@ bool Server::Impl::start() {
   shared->bindings.shrink_to_fit();
   shared->presence_records.clear();
   shared->presence_records.shrink_to_fit();
+  startAdapters();
   LOG_INFO("confabd started: %u worker%s, domains %s, %zu users", workers, workers == 1 ? "" : "s",
            config.domains.front().c_str(), shared->users->size());
   writePortsFile();
   return true;
+}
+
+// The plugin host reaches each shard's services on that shard's thread only.
+void Server::Impl::buildAdapters() {
+  adapters::CoreLink link;
+  link.shards = shards->size();
+  link.post_to_shard = shared->post_to_shard;
+  link.im_service = [s = shared.get()](unsigned id) {
+    return id < s->im_services.size() ? s->im_services[id] : nullptr;
+  };
+  link.presence = [this](unsigned id) -> core::presence::PresenceService* {
+    ShardServices* s = services[id].get();
+    return s != nullptr ? &s->presence() : nullptr;
+  };
+  link.domains = config.domains;
+  adapter_host = std::make_unique<adapters::AdapterHost>(config.adapters, std::move(link));
+  adapter_host->setUsers(shared->users);
+  shared->adapters = adapter_host.get();
+}
+
+// Plugins and the Prometheus endpoint: neither failing stops the server (logged).
+void Server::Impl::startAdapters() {
+  adapter_host->start();
+  if (config.adapters.metrics_address.empty()) {
+    return;
+  }
+  adapters::metrics::MetricsOptions o;
+  o.address = config.adapters.metrics_address;
+  o.port = config.adapters.metrics_port;
+  const double workers = shards->size();
+  const double started_s = static_cast<double>(SystemClock::instance().unixSeconds());
+  adapters::AdapterHost* host = adapter_host.get();
+  o.gauges = [workers, started_s, host] {
+    return std::vector<adapters::metrics::Gauge>{
+        {"confab_workers", "SIP worker threads", workers},
+        {"confab_start_time_seconds", "Unix time the server started", started_s},
+        {"confab_adapter_plugins_running", "Adapter plugins loaded and healthy",
+         static_cast<double>(host->runningCount())}};
+  };
+  auto started = adapters::metrics::MetricsServer::start(std::move(o));
+  if (!started) {
+    LOG_ERROR("metrics: %s", started.error().detail.c_str());
+    return;
+  }
+  metrics = std::move(*started);
 }
 
 void Server::Impl::writePortsFile() {
@@ -249,9 +334,32 @@ void Server::Impl::refreshUsers(const char* why) {
   auto table = core::registrar::UserTable::build(store->loadUsers(), staticUsers(config));
   LOG_INFO("users reloaded (%s): %zu users", why, table->size());
   shared->users = table;
+  adapter_host->setUsers(table);
   for (unsigned i = 0; i < shards->size(); ++i) {
     ShardServices* s = services[i].get();
     shards->post(i, [s, table] { s->users().swap(table); });
+  }
+}
+
+void Server::Impl::refreshPresenceRules() {
+  std::vector<core::presence::PresenceRecord> now;
+  for (auto& r : store->loadStates("presence.rule", SystemClock::instance().unixSeconds())) {
+    now.push_back({core::presence::RecordKind::Rule, std::move(r.key), std::move(r.aor),
+                   std::move(r.value), r.expires_at});
+  }
+  auto changes = std::make_shared<const std::vector<core::presence::RuleChange>>(
+      core::presence::diffRules(presence_rules, now));
+  presence_rules = std::move(now);
+  if (changes->empty()) {
+    return;
+  }
+  LOG_INFO("presence rules changed by confabctl: %zu", changes->size());
+  for (unsigned i = 0; i < shards->size(); ++i) {
+    ShardServices* s = services[i].get();
+    shards->post(i, [s, changes, i] {
+      s->presence().applyRuleChanges(
+          *changes, [s, i](std::string_view aor) { return s->router().ownerOfAor(aor) == i; });
+    });
   }
 }
 
@@ -276,6 +384,8 @@ void Server::Impl::reload() {
 
 void Server::Impl::stop() {
   LOG_INFO("shutting down");
+  metrics.reset();
+  adapter_host->stop();  // before the shards: no plugin reaches into a stopping shard
   shards->stopAll([this](uv::Shard& shard) {
     transports->stopShard(shard);
     services[shard.id()].reset();
@@ -318,6 +428,7 @@ int Server::run() {
     if (s.store->changedExternally()) {
       s.refreshUsers("changed by confabctl");
     }
+    s.refreshPresenceRules();  // rules do not move users_version: compare them instead
   });
   user_poll->start(1000, 1000);
   // Services drop expired state from memory exactly when it expires; the stored

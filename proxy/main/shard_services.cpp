@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/main/shard_services.h"
 
+#include "adapters/host/adapter_stage.h"
+#include "adapters/host/im_inbox.h"
+
 #include "core-server/groupchat/stages/groupchat_shard.h"
+#include "core-server/im/stages/conference_subscribe_stage.h"
 #include "core-server/im/stages/im_stage.h"
 #include "core-server/presence/stages/ms_presence_stage.h"
 #include "core-server/presence/stages/ms_renderer.h"
@@ -13,6 +17,8 @@
 #include "proxy/base/clock.h"
 #include "proxy/base/counters.h"
 #include "proxy/base/log.h"
+#include "proxy/federation/federation_inbound_stage.h"
+#include "proxy/federation/federation_route_stage.h"
 #include "proxy/routing/stages/forward_stage.h"
 #include "proxy/routing/stages/local_options_stage.h"
 #include "proxy/routing/stages/loose_route_stage.h"
@@ -68,6 +74,14 @@ core::presence::PresenceOptions presenceOptions(const config::Config& config) {
   o.max_publication_bytes = c.max_publication_size;
   o.xml.max_bytes = c.max_publication_size;
   o.federated_default = decisionOf(c.federated);
+  const config::FederationConfig* f = &config.federation;  // peers' `presence:` overrides
+  o.federated_decision = [f](std::string_view domain) -> std::optional<core::presence::Decision> {
+    const config::FederationPeerConfig* peer = f->peer(domain);
+    if (peer == nullptr || peer->presence.empty()) {
+      return std::nullopt;
+    }
+    return decisionOf(peer->presence);
+  };
   return o;
 }
 
@@ -100,6 +114,8 @@ ShardServices::ShardServices(uv::Shard& shard, SharedState& shared) : shared_(&s
                                                 shared.store, poster, clock);
   router_ = std::make_unique<routing::ShardRouter>(shard, shared.transports, shared.us,
                                                    routingConfig(config), shared.routers);
+  router_->setShardPoster(shared.post_to_shard);
+  buildFederation(shard, config);
   if (shared.ntlm) {
     ntlm_signer_ = std::make_unique<reg::ntlm::NtlmFlowSigner>(*shared.ntlm);
     shared.ntlm_signers[shard.id()] = ntlm_signer_.get();
@@ -140,12 +156,17 @@ ShardServices::~ShardServices() {
   if (id < shared_->ms_presence.size()) {
     shared_->ms_presence[id] = nullptr;
   }
+  if (id < shared_->presence_stages.size()) {
+    shared_->presence_stages[id] = nullptr;
+  }
+  shared_->routers[id] = nullptr;  // messages other shards hop to us find no router now
   housekeeping_.reset();
   presence_timer_.reset();
   location_->on_change = nullptr;
-  im_.reset();         // detaches its client transactions from the router
-  router_.reset();     // its transactions reference nothing below
-  groupchat_.reset();  // after the router, which owns the group-chat stage
+  im_.reset();          // detaches its client transactions from the router
+  router_.reset();      // its transactions reference nothing below
+  federation_.reset();  // after the router, whose stages and resolver use it
+  groupchat_.reset();   // after the router, which owns the group-chat stage
   ms_.reset();
   presence_.reset();
   notifier_.reset();
@@ -161,6 +182,9 @@ void ShardServices::buildPipeline(const config::Config& config) {
   p.add(std::make_unique<routing::SanityStage>());
   p.add(std::make_unique<routing::LooseRouteStage>());
   p.add(std::make_unique<routing::LocalOptionsStage>());
+  if (federation_) {  // before authentication: a verified peer's request needs none
+    p.add(std::make_unique<federation::FederationInboundStage>(*federation_));
+  }
   if (ntlm_signer_) {
     reg::NtlmStageOptions ntlm_options;
     ntlm_options.challenge_register = config.auth.challenge_register;
@@ -175,12 +199,50 @@ void ShardServices::buildPipeline(const config::Config& config) {
   if (groupchat_) {
     p.add(groupchat_->makeStage());  // before the IM stage: it owns INVITEs to the chat services
   }
+  if (shared_->adapters != nullptr && !shared_->adapters->empty()) {
+    p.add(std::make_unique<adapters::AdapterStage>(*shared_->adapters, im_.get(),
+                                                   router_->shardId(), config.im.max_body_size));
+  }
+  if (im_) {  // before the presence stages, which would answer 404/481 for these
+    p.add(std::make_unique<core::im::ConferenceSubscribeStage>(*im_));
+  }
   p.add(std::make_unique<core::presence::MsPresenceStage>(*ms_, *users_, config.auth.realm));
-  p.add(std::make_unique<core::presence::PresenceStage>(*presence_, *users_, config.auth.realm));
+  auto presence_stage =
+      std::make_unique<core::presence::PresenceStage>(*presence_, *users_, config.auth.realm);
+  if (adapters::AdapterHost* host = shared_->adapters) {
+    presence_stage->setServicePresentities(
+        [host](std::string_view aor) { return host->pluginFor(aor) != nullptr; });
+  }
+  core::presence::MsPresence* ms = ms_.get();  // it keeps every user's stored contact list
+  SharedState* shared = shared_;
+  presence_stage->enableEventLists(
+      *router_,
+      [ms](std::string_view aor) -> const core::presence::roaming::ContactList* {
+        const core::presence::MsAccount* account = ms->account(aor);
+        return account != nullptr ? &account->contacts : nullptr;
+      },
+      [shared](unsigned shard, std::function<void(core::presence::PresenceStage&)> task) {
+        shared->post_to_shard(shard, [shared, shard, task = std::move(task)] {
+          if (shard < shared->presence_stages.size() && shared->presence_stages[shard] != nullptr) {
+            task(*shared->presence_stages[shard]);
+          }
+        });
+      });
+  {
+    std::lock_guard lock(shared_->im_mutex);
+    if (shared_->presence_stages.size() < shared_->routers.size()) {
+      shared_->presence_stages.resize(shared_->routers.size(), nullptr);
+    }
+    shared_->presence_stages[router_->shardId()] = presence_stage.get();
+  }
+  p.add(std::move(presence_stage));
   if (im_) {
     p.add(std::make_unique<core::im::ImStage>(*im_, *users_, config.auth.realm));
   }
   p.add(std::make_unique<reg::LocationStage>(*location_, *users_, config.auth.realm));
+  if (federation_) {
+    p.add(std::make_unique<federation::FederationRouteStage>(*federation_));
+  }
   p.add(std::make_unique<routing::ForwardStage>());
 }
 
@@ -318,7 +380,39 @@ void ShardServices::buildIm(uv::Shard& shard, SharedState& shared) {
     LOG_INFO("shard %u: %zu offline messages waiting", id, mine.size());
   }
   im_->loadOffline(std::move(mine));
+  if (shared.adapters != nullptr && !shared.adapters->empty()) {
+    im_->setServiceInbox(adapters::imServiceInbox(*shared.adapters, id));  // plugin identities
+  }
   shared.im_services[id] = im_.get();
+}
+
+// The federation edge of this shard: DNS on this shard's loop, and the router's
+// resolver for requests our services send to other domains.
+void ShardServices::buildFederation(uv::Shard& shard, const config::Config& config) {
+  if (!config.federation.enabled) {
+    return;
+  }
+  std::unique_ptr<federation::HopResolver> resolver;
+  if (auto made = federation::makeDnsHopResolver(&shard.loop(), config.federation)) {
+    resolver = std::move(*made);
+  } else {
+    LOG_ERROR("shard %u: federation DNS unavailable, only literal next hops work: %s", shard.id(),
+              made.error().detail.c_str());
+  }
+  federation::EdgeOptions options;
+  options.realm = config.auth.realm;
+  const config::AuthConfig* auth = &config.auth;
+  options.is_trusted = [auth](const transport::Address& address) {
+    return auth->isTrusted(address.raw());
+  };
+  options.now_ms = [] { return SystemClock::instance().monotonicMs(); };
+  federation_ = std::make_unique<federation::FederationEdge>(config, shared_->us,
+                                                             std::move(resolver), options);
+  federation::FederationEdge* edge = federation_.get();
+  routing::ShardRouter* router = router_.get();
+  router_->setDomainResolver([edge, router](const sip::SipMessage& request) {
+    return edge->nextHopFor(request, *router);
+  });
 }
 
 void ShardServices::housekeeping() {

@@ -16,6 +16,7 @@
 #include "core-server/presence/service/presence_service.h"
 #include "core-server/presence/service/state_store.h"
 #include "core-server/presence/stages/ms_presence.h"
+#include "core-server/presence/stages/presence_stage.h"
 #include "core-server/presence/stages/sip_notifier.h"
 #include "core-server/registrar/authenticator.h"
 #include "core-server/registrar/location_service.h"
@@ -25,8 +26,13 @@
 #include "core-server/registrar/user_directory.h"
 #include "core-server/storage/store.h"
 #include "proxy/config/config.h"
+#include "proxy/federation/federation_edge.h"
 #include "proxy/routing/shard_router.h"
 #include "proxy/uv/timer.h"
+
+namespace adapters {
+class AdapterHost;
+}
 
 namespace proxy::main {
 
@@ -77,6 +83,11 @@ struct SharedState {
   // The OCS/Lync presence side of every shard by shard id (filled before traffic,
   // under im_mutex): batches fan out to the shards owning their resources.
   std::vector<core::presence::MsPresence*> ms_presence;
+  // Every shard's standard presence stage by shard id (filled before traffic, under
+  // im_mutex): RFC 4662 list members are watched on the shards owning them.
+  std::vector<core::presence::PresenceStage*> presence_stages;
+  // Adapter plugins (null = none): requests to their identities go to them.
+  adapters::AdapterHost* adapters = nullptr;
 };
 
 class ShardServices {
@@ -109,6 +120,8 @@ class ShardServices {
   std::unique_ptr<core::registrar::LocationService> location_;
   std::unique_ptr<core::registrar::Registrar> registrar_;
   std::unique_ptr<routing::ShardRouter> router_;
+  std::unique_ptr<federation::FederationEdge> federation_;  // null: federation off
+  void buildFederation(uv::Shard& shard, const config::Config& config);
   std::unique_ptr<core::presence::SipNotifier> notifier_;
   std::unique_ptr<core::presence::PresenceService> presence_;
   std::unique_ptr<core::presence::MsPresence> ms_;

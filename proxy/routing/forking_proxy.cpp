@@ -5,7 +5,6 @@
 #include "proxy/routing/record_route.h"
 #include "proxy/routing/routing_counters.h"
 #include "proxy/routing/shard_router.h"
-#include "proxy/routing/target_resolver.h"
 #include "proxy/transaction/transaction_layer.h"
 
 namespace proxy::routing {
@@ -44,9 +43,9 @@ void ForkingProxy::start(ContextPtr ctx) {
   auto fork = std::make_unique<Fork>();
   fork->id = next_id_++;
   fork->is_invite = ctx->request.method() == sip::Method::Invite;
-  std::vector<Target> targets = std::move(ctx->targets);
+  fork->targets = std::move(ctx->targets);
   fork->ctx = std::move(ctx);
-  fork->branches.resize(targets.size());
+  fork->branches.resize(fork->targets.size());
   Fork& f = *fork;
   forks_.emplace(f.id, std::move(fork));
   by_txn_[f.ctx->txn] = f.id;
@@ -55,8 +54,8 @@ void ForkingProxy::start(ContextPtr ctx) {
     txn->setOnTerminated([this, id] { destroy(id); });
   }
   bool any = false;
-  for (size_t i = 0; i < targets.size(); ++i) {
-    any |= startBranch(f, i, targets[i]);
+  for (size_t i = 0; i < f.targets.size(); ++i) {
+    any |= startBranch(f, i);
   }
   if (!any) {  // nothing could be sent: say why (404 no route, 500 internal)
     int status = f.branches.empty() ? 480 : f.branches.front().status;
@@ -66,12 +65,16 @@ void ForkingProxy::start(ContextPtr ctx) {
   }
 }
 
-bool ForkingProxy::startBranch(Fork& fork, size_t index, const Target& target) {
+bool ForkingProxy::startBranch(Fork& fork, size_t index) {
+  const Target& target = fork.targets[index];
+  const size_t hop = fork.branches[index].hop;
   sip::SipMessage& request = fork.ctx->request;
-  std::optional<transport::Flow> flow = target.flow;
+  std::optional<transport::Flow> flow =
+      hop == 0 ? target.flow : std::optional(target.alternates[hop - 1].flow);
+  const std::string& tls_name = hop == 0 ? target.tls_name : target.alternates[hop - 1].tls_name;
   request.setRequestUri(target.uri);
   if (!flow) {
-    flow = resolveNextHop(request, router_.us());
+    flow = router_.nextHopFor(request);
   }
   if (!flow) {
     fork.branches[index].status = 404;
@@ -80,7 +83,8 @@ bool ForkingProxy::startBranch(Fork& fork, size_t index, const Target& target) {
   bool record = createsDialog(request.method()) && !fork.ctx->inDialog();
   if (record) {
     std::string caller = fork.ctx->flow.token();
-    std::string callee = target.flow ? target.flow->token() : std::string();
+    // The hop actually used (an alternate after a failover) is the callee's side.
+    std::string callee = target.flow ? flow->token() : std::string();
     request.prependHeader(sip::HeaderName::RecordRoute,
                           makeRecordRouteFor(flow->protocol, router_.us(), caller, callee));
   }
@@ -88,10 +92,17 @@ bool ForkingProxy::startBranch(Fork& fork, size_t index, const Target& target) {
   if (record) {
     request.removeFirst(sip::HeaderName::RecordRoute);
   }
+  std::string sent_by = router_.us().sentBy(flow->protocol);
+  if (target.filter) {
+    sent_by += target.filter(copy);  // its Via parameters follow the sent-by
+  }
+  if (!tls_name.empty() && flow->connection_id == 0) {
+    router_.rememberTlsName(flow->remote, tls_name);
+  }
   RoutingCounters::get().forwarded.add();
   uint64_t fork_id = fork.id;
   fork.branches[index].id = router_.transactions().sendRequest(
-      std::move(copy), *flow, router_.us().sentBy(flow->protocol),
+      std::move(copy), *flow, sent_by,
       [this, fork_id, index](sip::SipMessage&& response, bool final) {
         onResponse(fork_id, index, std::move(response), final);
       });
@@ -106,7 +117,26 @@ void ForkingProxy::onResponse(uint64_t fork_id, size_t index, sip::SipMessage&& 
   }
   Fork& fork = *it->second;
   response.removeFirst(sip::HeaderName::Via);  // ours (RFC 3261 §16.7 step 3)
+  if (fork.targets[index].restore_vias) {
+    // Topology hiding sent only our Via: the upstream ones come from the original.
+    response.removeAll(sip::HeaderName::Via);
+    for (std::string_view via : fork.ctx->request.headers(sip::HeaderName::Via)) {
+      response.appendHeader(sip::HeaderName::Via, std::string(via));
+    }
+  }
   int status = response.statusCode();
+  if (final && shouldFailOver(fork, index, response)) {
+    Branch& branch = fork.branches[index];
+    router_.transactions().detachClient(branch.id);
+    branch.id = 0;
+    ++branch.hop;
+    LOG_DEBUG("fork %llu: hop %zu of target %zu failed (%d), trying the next",
+              static_cast<unsigned long long>(fork_id), branch.hop, index, status);
+    if (startBranch(fork, index)) {
+      return;
+    }
+    branch.status = 0;  // startBranch set 404: fall through with the hop's own answer
+  }
   if (!final) {
     if (status > 100 && !fork.final_sent) {
       forwardUpstream(fork, std::move(response));
@@ -132,6 +162,16 @@ void ForkingProxy::onResponse(uint64_t fork_id, size_t index, sip::SipMessage&& 
   maybeFinish(fork_id);
 }
 
+bool ForkingProxy::shouldFailOver(const Fork& fork, size_t index,
+                                  const sip::SipMessage& response) const {
+  const Branch& branch = fork.branches[index];
+  if (fork.cancelled || fork.final_sent || branch.hop >= fork.targets[index].alternates.size()) {
+    return false;
+  }
+  const int status = response.statusCode();
+  return status == 503 || (status == 408 && isSynthetic(response));
+}
+
 void ForkingProxy::cancelPending(Fork& fork, size_t except) {
   for (size_t i = 0; i < fork.branches.size(); ++i) {
     if (i != except && fork.branches[i].status == 0 && fork.branches[i].id != 0) {
@@ -155,6 +195,9 @@ bool ForkingProxy::cancel(transaction::ServerTransactionId txn) {
 }
 
 void ForkingProxy::forwardUpstream(Fork& fork, sip::SipMessage&& response) {
+  if (fork.ctx->upstream_filter) {
+    fork.ctx->upstream_filter(response);
+  }
   int status = response.statusCode();
   std::string bytes = response.serialize();
   router_.trace("relay", fork.ctx->flow, bytes);

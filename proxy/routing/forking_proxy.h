@@ -4,7 +4,9 @@
 // once, other finals are kept until every branch has answered and the best
 // one is sent (§16.7 step 6, challenges merged per step 7). An INVITE's other
 // branches are cancelled on a 2xx or 6xx, and a CANCEL from upstream cancels
-// them all. One instance per shard; it owns the contexts it forwards.
+// them all. A target with alternate hops fails over to the next one when its
+// hop fails (transport error, timeout, 503; RFC 3263 §4.3). One instance per
+// shard; it owns the contexts it forwards.
 #pragma once
 
 #include <cstdint>
@@ -41,19 +43,23 @@ class ForkingProxy {
  private:
   struct Branch {
     transaction::ClientTransactionId id = 0;
-    int status = 0;                       // final status, 0 while pending
+    int status = 0;                        // final status, 0 while pending
     std::optional<sip::SipMessage> final;  // kept non-2xx final
+    size_t hop = 0;                        // 0: the target's flow; n: its alternates[n - 1]
   };
   struct Fork {
     uint64_t id = 0;
     ContextPtr ctx;
+    std::vector<Target> targets;  // by branch index
     std::vector<Branch> branches;
     bool final_sent = false;
     bool cancelled = false;
     bool is_invite = false;
   };
 
-  bool startBranch(Fork& fork, size_t index, const Target& target);
+  bool startBranch(Fork& fork, size_t index);
+  // A final from this hop that means "try the next one" (RFC 3263 §4.3), and it exists.
+  bool shouldFailOver(const Fork& fork, size_t index, const sip::SipMessage& response) const;
   void onResponse(uint64_t fork_id, size_t index, sip::SipMessage&& response, bool final);
   void cancelPending(Fork& fork, size_t except);
   void sendBest(Fork& fork);

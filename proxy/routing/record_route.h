@@ -3,7 +3,8 @@
 // Many clients (baresip over TCP, pidgin-sipe) listen on no port, so an
 // in-dialog request cannot be sent to their Contact: each entry we record
 // carries the flow tokens of both sides of the dialog (`cf` = the caller's
-// flow, `ef` = the callee's), hex-encoded because tokens contain '/'. When a
+// flow, `ef` = the callee's), sealed (sealText: encrypted, authenticated, hex)
+// so that peers learn nothing of our side's addresses. When a
 // request comes back through us, the side it did not arrive from is the one to
 // send it to (RFC 5626 §5.3 uses flow tokens the same way). The tokens are
 // signed with a per-process HMAC key (`fs`), so nobody can forge a Route that
@@ -38,6 +39,12 @@ struct DialogHop {
   std::optional<transport::Flow> flow;  // the other side's flow, when it was recorded
 };
 DialogHop otherSide(const transport::Flow& arrival, const OwnRoute& route);
+
+// Opaque, authenticated text under the per-process key (hex): what we hand out
+// must not reveal our side's addresses (topology hiding), nor be forgeable.
+// openText() is nullopt for anything sealText() did not make in this process.
+std::string sealText(std::string_view plain);
+std::optional<std::string> openText(std::string_view sealed);
 
 std::string hexEncode(std::string_view raw);
 std::optional<std::string> hexDecode(std::string_view hex);

@@ -6,6 +6,7 @@
 // Shard-thread only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,10 +20,31 @@ namespace proxy::routing {
 
 class ShardRouter;
 
+// A further way to the same target, tried when the previous one failed.
+struct AlternateHop {
+  transport::Flow flow;
+  std::string tls_name;  // see Target::tls_name
+};
+
+// Edits the copy of the request sent to one target, before our Via goes on top,
+// and returns extra parameters for that Via (";lh=..."); used at the federation
+// edge for topology hiding and loop detection.
+using BranchFilter = std::function<std::string(sip::SipMessage& copy)>;
+
 // One place to send a forwarded copy of the request.
 struct Target {
+  Target() = default;
+  Target(std::string uri_in, std::optional<transport::Flow> flow_in)
+      : uri(std::move(uri_in)), flow(std::move(flow_in)) {}
+
   std::string uri;                      // the Request-URI of the copy
   std::optional<transport::Flow> flow;  // the flow to use; nullopt: resolve from `uri`
+  // TLS without a connection: the domain the peer's certificate must name (RFC 5922).
+  std::string tls_name;
+  // Tried in order when `flow` fails (transport error, timeout, 503): RFC 3263 §4.3.
+  std::vector<AlternateHop> alternates;
+  BranchFilter filter;        // null: the copy goes as it is
+  bool restore_vias = false;  // `filter` removed the Vias below ours: restore them on responses
 };
 
 struct RequestContext {
@@ -38,6 +60,12 @@ struct RequestContext {
   std::vector<Target> targets;    // filled by the location / loose-route stages
   // Flow tokens recovered from our own Route entries (see record_route.h).
   std::vector<std::string> route_flow_tokens;
+  // Domains a TLS peer proved with its certificate (transport::Inbound); null otherwise.
+  std::shared_ptr<const std::vector<std::string>> tls_peer_names;
+  // The federated domain the request verifiably came from; "" for our own side.
+  std::string federated_peer;
+  // Applied to every response relayed upstream (topology hiding towards a peer).
+  std::function<void(sip::SipMessage& response)> upstream_filter;
 
   // True for requests inside a dialog (RFC 3261 §12.2: the To has a tag).
   bool inDialog() const;

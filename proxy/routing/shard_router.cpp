@@ -28,18 +28,24 @@ class ShardRouter::Sender final : public transaction::MessageSender {
     uv::Shard* home = &router_.shard_;
     auto alive = alive_;
     bool reconnect = to.connection_id == 0;  // a URI target, not a registered flow
-    router_.transports_.send(
-        to, std::move(bytes),
-        [home, alive, done = std::move(done)](bool ok) {
-          if (uv::Shard::current() == home) {
-            if (*alive) done(ok);
-            return;
-          }
-          home->post([alive, done, ok] {
-            if (*alive) done(ok);
-          });
-        },
-        reconnect);
+    transport::SendDone back = [home, alive, done = std::move(done)](bool ok) {
+      if (uv::Shard::current() == home) {
+        if (*alive) done(ok);
+        return;
+      }
+      home->post([alive, done, ok] {
+        if (*alive) done(ok);
+      });
+    };
+    if (reconnect && to.protocol == transport::Protocol::Tls) {
+      if (const std::string* name = router_.tlsNameFor(to.remote)) {
+        // A federation peer: a connection verified for its domain (RFC 5922).
+        router_.transports_.sendTo(to.protocol, to.remote, std::move(bytes), std::move(back),
+                                   *name);
+        return;
+      }
+    }
+    router_.transports_.send(to, std::move(bytes), std::move(back), reconnect);
   }
   ~Sender() override { *alive_ = false; }
 
@@ -97,7 +103,7 @@ void ShardRouter::onInbound(transport::Inbound&& in) {
   if (parsed->isResponse()) {
     onResponse(std::move(*parsed), in.flow);
   } else {
-    onRequest(std::move(*parsed), in.flow, {});
+    onRequest(std::move(*parsed), in.flow, std::move(in.tls_peer_names));
   }
 }
 
@@ -120,7 +126,7 @@ void ShardRouter::replyStateless(const sip::SipMessage& request, const transport
 }
 
 void ShardRouter::onRequest(sip::SipMessage&& request, const transport::Flow& flow,
-                            std::string_view) {
+                            std::shared_ptr<const std::vector<std::string>> tls_peer_names) {
   RoutingCounters::get().countRequest(request.method());
   if (auto valid = sip::validateRequest(request); !valid) {
     RoutingCounters::get().invalid_requests.add();
@@ -129,13 +135,14 @@ void ShardRouter::onRequest(sip::SipMessage&& request, const transport::Flow& fl
   }
   unsigned owner = ownerOf(request);
   if (owner == shard_.id()) {
-    processRequest(std::move(request), flow);
+    processRequest(std::move(request), flow, std::move(tls_peer_names));
     return;
   }
   // std::function needs a copyable callable: the message travels in a box.
   auto box = std::make_shared<sip::SipMessage>(std::move(request));
-  ShardRouter* target = peers_[owner];
-  target->shard_.post([target, box, flow] { target->processRequest(std::move(*box), flow); });
+  onPeer(owner, [box, flow, names = std::move(tls_peer_names)](ShardRouter& target) {
+    target.processRequest(std::move(*box), flow, names);
+  });
 }
 
 void ShardRouter::onResponse(sip::SipMessage&& response, const transport::Flow& flow) {
@@ -156,9 +163,23 @@ void ShardRouter::onResponse(sip::SipMessage&& response, const transport::Flow& 
     return;
   }
   auto box = std::make_shared<sip::SipMessage>(std::move(response));
-  ShardRouter* target = peers_[*owner];
-  target->shard_.post(
-      [target, box, flow] { target->transactions_->receiveResponse(std::move(*box), flow); });
+  onPeer(*owner, [box, flow](ShardRouter& target) {
+    target.transactions_->receiveResponse(std::move(*box), flow);
+  });
+}
+
+void ShardRouter::onPeer(unsigned owner, std::function<void(ShardRouter&)> task) {
+  if (!post_to_shard_) {
+    ShardRouter* target = peers_[owner];
+    target->shard_.post([target, task = std::move(task)] { task(*target); });
+    return;
+  }
+  const std::vector<ShardRouter*>* peers = &peers_;
+  post_to_shard_(owner, [peers, owner, task = std::move(task)] {
+    if (ShardRouter* target = (*peers)[owner]) {
+      task(*target);
+    }
+  });
 }
 
 unsigned ShardRouter::ownerOfAor(std::string_view aor) const {
@@ -203,7 +224,8 @@ unsigned ShardRouter::ownerOf(const sip::SipMessage& request) const {
   return shardOf(request.callId());
 }
 
-void ShardRouter::processRequest(sip::SipMessage&& request, const transport::Flow& flow) {
+void ShardRouter::processRequest(sip::SipMessage&& request, const transport::Flow& flow,
+                                 std::shared_ptr<const std::vector<std::string>> tls_peer_names) {
   bool absorbed = false;
   transaction::ServerTransaction* txn = transactions_->receiveRequest(request, flow, absorbed);
   if (txn == nullptr) {
@@ -218,6 +240,7 @@ void ShardRouter::processRequest(sip::SipMessage&& request, const transport::Flo
   }
   auto ctx = std::make_unique<RequestContext>(std::move(request), flow, *this);
   ctx->txn = txn->id();
+  ctx->tls_peer_names = std::move(tls_peer_names);
   pipeline_.run(std::move(ctx));
 }
 
@@ -247,7 +270,7 @@ void ShardRouter::forwardStatelessAck(sip::SipMessage&& ack, const transport::Fl
   DialogHop hop = first_own ? otherSide(flow, *first_own) : DialogHop{};
   std::optional<transport::Flow> next = hop.flow;
   if (hop.from_participant && (!next || ack.has(sip::HeaderName::Route))) {
-    next = resolveNextHop(ack, us_);
+    next = nextHopFor(ack);
   }
   if (!hop.from_participant || !next) {
     RoutingCounters::get().unroutable_acks.add();
@@ -258,6 +281,26 @@ void ShardRouter::forwardStatelessAck(sip::SipMessage&& ack, const transport::Fl
   }
   std::string sent_by = us_.sentBy(next->protocol);
   transactions_->sendRequest(std::move(ack), *next, sent_by, {});
+}
+
+std::optional<transport::Flow> ShardRouter::nextHopFor(const sip::SipMessage& request) const {
+  if (auto flow = resolveNextHop(request, us_)) {
+    return flow;
+  }
+  return domain_resolver_ ? domain_resolver_(request) : std::nullopt;
+}
+
+void ShardRouter::rememberTlsName(const transport::Address& remote, std::string tls_name) {
+  constexpr size_t kMaxNames = 4096;  // peers' addresses; a flood of DNS answers cannot grow it
+  if (tls_names_.size() >= kMaxNames && tls_names_.find(remote) == tls_names_.end()) {
+    tls_names_.clear();  // rebuilt by the next requests to each peer
+  }
+  tls_names_[remote] = std::move(tls_name);
+}
+
+const std::string* ShardRouter::tlsNameFor(const transport::Address& remote) const {
+  auto it = tls_names_.find(remote);
+  return it == tls_names_.end() ? nullptr : &it->second;
 }
 
 void ShardRouter::reply(RequestContext& ctx, int status, std::string_view reason,

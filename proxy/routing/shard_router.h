@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -62,7 +63,26 @@ class ShardRouter {
   // out: NTLM clients need everything signed ([MS-SIPAE]). Unset: none.
   using OutboundFilter = std::function<void(const transport::Flow& flow, std::string& bytes)>;
   void setOutboundFilter(OutboundFilter filter) { outbound_filter_ = std::move(filter); }
+  // How a message hops to another shard: through something that outlives every
+  // router (the server's shard set), with the target router looked up in `peers`
+  // on its own thread when the task runs, since at shutdown it may be gone (its
+  // slot is then null). Unset (tests): straight through the peer's router.
+  using ShardPoster = std::function<void(unsigned shard, std::function<void()> task)>;
+  void setShardPoster(ShardPoster post) { post_to_shard_ = std::move(post); }
   void trace(const char* direction, const transport::Flow& flow, std::string_view bytes) const;
+
+  // The next hop of a request this server sends or forwards: resolveNextHop()
+  // (IP literals), else the domain resolver (federation: a peer's configured hop
+  // or a cached DNS answer). Services that originate requests use this.
+  using DomainResolver = std::function<std::optional<transport::Flow>(const sip::SipMessage&)>;
+  void setDomainResolver(DomainResolver resolver) { domain_resolver_ = std::move(resolver); }
+  std::optional<transport::Flow> nextHopFor(const sip::SipMessage& request) const;
+
+  // TLS connections we open to `remote` must verify that the peer's certificate
+  // names `tls_name` (RFC 5922); the sender consults this for flows without a
+  // connection. Bounded; shard thread only.
+  void rememberTlsName(const transport::Address& remote, std::string tls_name);
+  const std::string* tlsNameFor(const transport::Address& remote) const;
 
   Pipeline& pipeline() { return pipeline_; }
   ForkingProxy& proxy() { return *proxy_; }
@@ -86,13 +106,17 @@ class ShardRouter {
  private:
   class Sender;  // transaction::MessageSender over transport::Transports
 
-  void onRequest(sip::SipMessage&& request, const transport::Flow& flow, std::string_view raw);
+  void onRequest(sip::SipMessage&& request, const transport::Flow& flow,
+                 std::shared_ptr<const std::vector<std::string>> tls_peer_names);
   void onResponse(sip::SipMessage&& response, const transport::Flow& flow);
-  void processRequest(sip::SipMessage&& request, const transport::Flow& flow);
+  void processRequest(sip::SipMessage&& request, const transport::Flow& flow,
+                      std::shared_ptr<const std::vector<std::string>> tls_peer_names);
   void processCancel(transaction::ServerTransaction& cancel_txn, const sip::SipMessage& cancel);
   void forwardStatelessAck(sip::SipMessage&& ack, const transport::Flow& flow);
   void replyStateless(const sip::SipMessage& request, const transport::Flow& flow, int status,
                       std::string_view reason);
+  // Runs `task` with shard `owner`'s router on that shard's thread, if it still exists.
+  void onPeer(unsigned owner, std::function<void(ShardRouter&)> task);
 
   uv::Shard& shard_;
   transport::Transports& transports_;
@@ -105,6 +129,9 @@ class ShardRouter {
   std::unique_ptr<ForkingProxy> proxy_;
   Pipeline pipeline_;
   OutboundFilter outbound_filter_;
+  ShardPoster post_to_shard_;
+  DomainResolver domain_resolver_;
+  std::unordered_map<transport::Address, std::string, transport::AddressHash> tls_names_;
 };
 
 }  // namespace proxy::routing

@@ -199,6 +199,17 @@ std::string computeResponse(DigestAlgorithm alg, std::string_view ha1, std::stri
                             std::string_view cnonce, std::string_view qop) {
   char ha2_hex[kMaxHex];
   const std::string_view ha2(ha2_hex, digestInto(alg, {method, ":", uri}, ha2_hex, true));
+  return computeResponseFromHa2(alg, ha1, ha2, nonce, nc, cnonce, qop);
+}
+
+std::string computeHa2(DigestAlgorithm alg, std::string_view method, std::string_view uri) {
+  char hex[kMaxHex];
+  return std::string(hex, digestInto(alg, {method, ":", uri}, hex, true));
+}
+
+std::string computeResponseFromHa2(DigestAlgorithm alg, std::string_view ha1, std::string_view ha2,
+                                   std::string_view nonce, std::string_view nc,
+                                   std::string_view cnonce, std::string_view qop) {
   char hex[kMaxHex];
   const size_t size =
       qop.empty()

@@ -37,6 +37,14 @@ std::string computeResponse(DigestAlgorithm alg, std::string_view ha1, std::stri
                             std::string_view uri, std::string_view nonce, std::string_view nc,
                             std::string_view cnonce, std::string_view qop);
 
+// The two halves of computeResponse(), for callers that reuse HA2 (a client
+// sends every request to the same uri): HA2 = H(method:uri) (qop=auth), and the
+// response from HA1 and that HA2.
+std::string computeHa2(DigestAlgorithm alg, std::string_view method, std::string_view uri);
+std::string computeResponseFromHa2(DigestAlgorithm alg, std::string_view ha1, std::string_view ha2,
+                                   std::string_view nonce, std::string_view nc,
+                                   std::string_view cnonce, std::string_view qop);
+
 // "MD5" / "SHA-256" (case-insensitive; empty means MD5 per RFC 3261).
 std::optional<DigestAlgorithm> parseAlgorithm(std::string_view name);
 std::string_view algorithmName(DigestAlgorithm alg);

@@ -21,6 +21,16 @@ TEST_CASE("RFC 2617 §3.5 example (MD5, qop=auth)") {
                         "auth") == "6629fae49393a05397450978507c4ef1");
 }
 
+TEST_CASE("the response from a precomputed HA2 is the same response") {
+  const std::string ha1 =
+      computeHa1(DigestAlgorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");
+  const std::string ha2 = computeHa2(DigestAlgorithm::Md5, "GET", "/dir/index.html");
+  CHECK(ha2 == digestHex(DigestAlgorithm::Md5, "GET:/dir/index.html"));
+  CHECK(computeResponseFromHa2(DigestAlgorithm::Md5, ha1, ha2, "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+                               "00000001", "0a4f113b",
+                               "auth") == "6629fae49393a05397450978507c4ef1");
+}
+
 TEST_CASE("legacy digest without qop (RFC 2069 compatibility)") {
   const std::string ha1 =
       computeHa1(DigestAlgorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");

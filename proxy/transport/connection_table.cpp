@@ -9,7 +9,7 @@ ConnectionTable::ConnectionTable(uv_loop_t& loop) : reaper_(loop, uv_idle_init) 
 
 StreamConnection& ConnectionTable::add(std::unique_ptr<StreamConnection> connection) {
   StreamConnection& c = *connection;
-  by_remote_[RemoteKey{c.flow().protocol, c.flow().remote}] = &c;
+  by_remote_[keyOf(c)] = &c;
   by_id_[c.id()] = std::move(connection);
   return c;
 }
@@ -19,8 +19,9 @@ StreamConnection* ConnectionTable::find(uint64_t id) const {
   return it == by_id_.end() ? nullptr : it->second.get();
 }
 
-StreamConnection* ConnectionTable::findByRemote(Protocol protocol, const Address& remote) const {
-  auto it = by_remote_.find(RemoteKey{protocol, remote});
+StreamConnection* ConnectionTable::findByRemote(Protocol protocol, const Address& remote,
+                                                std::string_view verified_name) const {
+  auto it = by_remote_.find(RemoteKey{protocol, remote, std::string(verified_name)});
   return it == by_remote_.end() ? nullptr : it->second;
 }
 
@@ -29,7 +30,7 @@ void ConnectionTable::retire(StreamConnection& connection) {
   if (it == by_id_.end() || it->second.get() != &connection) {
     return;
   }
-  auto remote = by_remote_.find(RemoteKey{connection.flow().protocol, connection.flow().remote});
+  auto remote = by_remote_.find(keyOf(connection));
   if (remote != by_remote_.end() && remote->second == &connection) {
     by_remote_.erase(remote);
   }

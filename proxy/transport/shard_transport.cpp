@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "proxy/base/log.h"
+#include "proxy/base/strings.h"
+#include "proxy/transport/socket_util.h"
 #include "proxy/transport/transport_counters.h"
 
 namespace proxy::transport {
@@ -155,7 +157,36 @@ uint64_t ShardTransport::nextConnectionId() {
   return (uint64_t{shardId()} << kConnectionIdShardShift) | ++connection_counter_;
 }
 
-StreamConnection* ShardTransport::connect(Protocol protocol, const Address& remote) {
+std::optional<uv::Handle<uv_tcp_t>> ShardTransport::outboundHandle(Protocol protocol,
+                                                                   const Address& remote) {
+  uv::Handle<uv_tcp_t> tcp(loop(), uv_tcp_init);
+  for (const ListenerPlan& plan : shared_.listeners) {
+    const Address& ip = plan.bound;
+    // A loopback listener cannot reach other hosts: those connections keep the default.
+    if (plan.config.protocol != protocol || ip.family() != remote.family() ||
+        isWildcardAddress(ip) || (isLoopbackAddress(ip) && !isLoopbackAddress(remote))) {
+      continue;
+    }
+    auto fd = openSourceBoundStreamSocket(ip);
+    if (!fd) {
+      LOG_WARN("outbound %s to %s: %s", std::string(protocolName(protocol)).c_str(),
+               remote.toString().c_str(), fd.error().detail.c_str());
+      return std::nullopt;
+    }
+    if (int r = uv_tcp_open(tcp.get(), *fd); r != 0) {
+      closeUnadoptedSocket(*fd);
+      LOG_WARN("outbound %s to %s: cannot adopt socket: %s",
+               std::string(protocolName(protocol)).c_str(), remote.toString().c_str(),
+               uv_strerror(r));
+      return std::nullopt;
+    }
+    break;
+  }
+  return tcp;
+}
+
+StreamConnection* ShardTransport::connect(Protocol protocol, const Address& remote,
+                                          std::string_view tls_name) {
   if (stopping_ || (remote.family() != AF_INET && remote.family() != AF_INET6)) {
     return nullptr;
   }
@@ -166,13 +197,22 @@ StreamConnection* ShardTransport::connect(Protocol protocol, const Address& remo
   }
   std::unique_ptr<TlsSession> tls;
   if (protocol == Protocol::Tls) {
-    // TODO(federation): pass the peer's domain for SNI and certificate checks.
-    tls = shared_.client_tls ? TlsSession::connect(*shared_.client_tls, remote.ip()) : nullptr;
+    // A name means "prove you are this domain" (SNI + RFC 5922 checks); else no checks.
+    const TlsContext* context =
+        tls_name.empty() ? shared_.client_tls.get() : shared_.verified_client_tls.get();
+    std::string server_name = tls_name.empty() ? remote.ip() : std::string(tls_name);
+    tls = context != nullptr ? TlsSession::connect(*context, server_name) : nullptr;
     if (!tls) {
       shared_.connections.fetch_sub(1, std::memory_order_relaxed);
       countDrop(Drop::TlsSetup);
       return nullptr;
     }
+  }
+  std::optional<uv::Handle<uv_tcp_t>> tcp = outboundHandle(protocol, remote);
+  if (!tcp) {
+    shared_.connections.fetch_sub(1, std::memory_order_relaxed);
+    countDrop(Drop::ConnectFailed);
+    return nullptr;
   }
   transportCounters().outbound.add();
   Flow flow;
@@ -180,9 +220,12 @@ StreamConnection* ShardTransport::connect(Protocol protocol, const Address& remo
   flow.remote = remote;
   flow.shard = shardId();
   flow.connection_id = nextConnectionId();
-  StreamConnection& c = connections_.add(
-      std::make_unique<StreamConnection>(*this, uv::Handle<uv_tcp_t>(loop(), uv_tcp_init), flow,
-                                         std::move(tls), StreamConnection::Origin::Outbound));
+  auto connection = std::make_unique<StreamConnection>(*this, std::move(*tcp), flow, std::move(tls),
+                                                       StreamConnection::Origin::Outbound);
+  if (protocol == Protocol::Tls) {
+    connection->setVerifiedName(toLower(tls_name));
+  }
+  StreamConnection& c = connections_.add(std::move(connection));
   if (!c.startConnect()) {
     countDrop(Drop::ConnectFailed);
     c.close("connect_failed");
@@ -202,7 +245,7 @@ void ShardTransport::send(const Flow& flow, std::string bytes, SendDone done, bo
     return;
   }
   if (reconnect) {  // e.g. the Contact host once the client's own flow is gone
-    sendTo(flow.protocol, flow.remote, std::move(bytes), std::move(done));
+    sendTo(flow.protocol, flow.remote, std::move(bytes), std::move(done), {});
     return;
   }
   countDrop(Drop::FlowGone);
@@ -212,14 +255,15 @@ void ShardTransport::send(const Flow& flow, std::string bytes, SendDone done, bo
 }
 
 void ShardTransport::sendTo(Protocol protocol, const Address& remote, std::string bytes,
-                            SendDone done) {
+                            SendDone done, std::string_view tls_name) {
   if (protocol == Protocol::Udp) {
     sendUdp(Address{}, remote, std::move(bytes), std::move(done));
     return;
   }
-  StreamConnection* c = connections_.findByRemote(protocol, remote);
+  std::string name = protocol == Protocol::Tls ? toLower(tls_name) : std::string();
+  StreamConnection* c = connections_.findByRemote(protocol, remote, name);
   if (c == nullptr) {
-    c = connect(protocol, remote);
+    c = connect(protocol, remote, name);
   }
   if (c == nullptr) {
     if (done) {

@@ -40,7 +40,9 @@ struct TransportShared {
   InboundHandler handler;
   ClosedHandler closed_handler;
   std::vector<ListenerPlan> listeners;
-  std::unique_ptr<TlsContext> client_tls;
+  TlsPeerOptions tls_peer;
+  std::unique_ptr<TlsContext> client_tls;           // verifies nothing (tls_name empty)
+  std::unique_ptr<TlsContext> verified_client_tls;  // RFC 5922 checks (tls_name set)
   SourceConnectionLimiter per_source;
   std::atomic<size_t> connections{0};  // open stream connections, all shards
 };
@@ -56,7 +58,8 @@ class ShardTransport final : public ShardServices, private AcceptSink {
   void stop();
 
   void send(const Flow& flow, std::string bytes, SendDone done, bool reconnect);
-  void sendTo(Protocol protocol, const Address& remote, std::string bytes, SendDone done);
+  void sendTo(Protocol protocol, const Address& remote, std::string bytes, SendDone done,
+              std::string_view tls_name = {});
 
   // ShardServices
   uv_loop_t& loop() override { return shard_.loop(); }
@@ -71,7 +74,9 @@ class ShardTransport final : public ShardServices, private AcceptSink {
   void onAcceptable(StreamListener& listener) override;
   // Applies the process-wide and per-source connection limits to a new peer.
   bool admit(const Address& peer);
-  StreamConnection* connect(Protocol protocol, const Address& remote);
+  StreamConnection* connect(Protocol protocol, const Address& remote, std::string_view tls_name);
+  // A new TCP handle for an outbound connection, bound to our listener's IP when we have one.
+  std::optional<uv::Handle<uv_tcp_t>> outboundHandle(Protocol protocol, const Address& remote);
   void sendUdp(const Address& local, const Address& remote, std::string bytes, SendDone done);
   UdpSocket* udpSocketFor(const Address& local, int family);
   uint64_t nextConnectionId();

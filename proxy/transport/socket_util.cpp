@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/transport/socket_util.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -94,6 +95,39 @@ Result<BoundSocket> openBoundSocket(Protocol protocol, const Address& addr) {
     return socketError(protocol, addr, "cannot read the address of", errno);
   }
   return BoundSocket{fd, *bound};
+}
+
+Result<int> openSourceBoundStreamSocket(const Address& source) {
+  if (source.family() != AF_INET && source.family() != AF_INET6) {
+    return makeError(0, "no IP address to bind to");
+  }
+  int fd = socket(source.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return socketError(Protocol::Tcp, source, "cannot create socket for", errno);
+  }
+  Address any_port = source;
+  any_port.storage.sin6_port = 0;                    // same offset in sockaddr_in and sockaddr_in6
+  setFlag(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT);  // best effort (Linux 4.2+)
+  if (::bind(fd, any_port.raw(), any_port.length()) != 0) {
+    int err = errno;
+    ::close(fd);
+    return socketError(Protocol::Tcp, any_port, "cannot bind outbound", err);
+  }
+  return fd;
+}
+
+bool isWildcardAddress(const Address& a) {
+  if (a.family() == AF_INET) {
+    return reinterpret_cast<const sockaddr_in*>(a.raw())->sin_addr.s_addr == htonl(INADDR_ANY);
+  }
+  return a.family() == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&a.storage.sin6_addr);
+}
+
+bool isLoopbackAddress(const Address& a) {
+  if (a.family() == AF_INET) {
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(a.raw())->sin_addr.s_addr) >> 24) == 127;
+  }
+  return a.family() == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&a.storage.sin6_addr);
 }
 
 std::optional<Address> localAddressOf(int fd) {

@@ -11,7 +11,24 @@
 namespace proxy::transport {
 namespace {
 constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+// Corked responses past this size leave at once rather than waiting for the read's end.
+constexpr size_t kMaxCorkBytes = 64 * 1024;
+
+// One completion that runs every one of `dones` (none: an empty SendDone).
+SendDone allOf(std::vector<SendDone> dones) {
+  if (dones.empty()) {
+    return {};
+  }
+  if (dones.size() == 1) {
+    return std::move(dones.front());
+  }
+  return [dones = std::move(dones)](bool ok) {
+    for (const SendDone& d : dones) {
+      d(ok);
+    }
+  };
 }
+}  // namespace
 
 struct StreamConnection::WriteReq {
   uv_write_t req{};
@@ -42,6 +59,9 @@ StreamConnection::~StreamConnection() {
     if (p.done) {
       p.done(false);
     }
+  }
+  for (SendDone& done : cork_dones_) {
+    done(false);
   }
 }
 
@@ -172,7 +192,10 @@ void StreamConnection::onCiphertext(const char* data, size_t size) {
 
 void StreamConnection::onPlaintext(const char* data, size_t size) {
   messages_this_read_ = 0;
+  corked_ = true;
   FramingError e = framer_.feed(std::string_view(data, size), *this);
+  corked_ = false;
+  flushCork();  // before any close below: earlier messages' responses still go out
   if (closed()) {
     return;
   }
@@ -194,6 +217,7 @@ bool StreamConnection::onMessage(std::unique_ptr<char[]> bytes, size_t size) {
   in.bytes = std::move(bytes);
   in.size = size;
   in.flow = flow_;
+  in.tls_peer_names = peer_names_;
   shard_.deliver(std::move(in));
   return !closed();
 }
@@ -204,7 +228,33 @@ bool StreamConnection::onPing() {
   return !closed();
 }
 
+void StreamConnection::learnPeerNames() {
+  if (origin_ == Origin::Outbound) {
+    // The handshake only completes when the certificate matched this name.
+    if (!verified_name_.empty()) {
+      peer_names_ = std::make_shared<const std::vector<std::string>>(
+          std::vector<std::string>{verified_name_});
+    }
+    return;
+  }
+  std::vector<std::string> names = tls_->verifiedPeerNames();
+  if (!names.empty()) {
+    peer_names_ = std::make_shared<const std::vector<std::string>>(std::move(names));
+    return;
+  }
+  if (tls_->peerPresentedCertificate()) {
+    if (std::string why = tls_->verifyFailure(); !why.empty()) {
+      transportCounters().tls_client_cert_unverified.add();
+      LOG_INFO("TLS client %s presented a certificate that does not verify (%s): no identity",
+               flow_.remote.toString().c_str(), why.c_str());
+    }
+  }
+}
+
 void StreamConnection::becomeOpen() {
+  if (tls_) {
+    learnPeerNames();
+  }
   state_ = State::Open;
   busy_ = false;
   std::vector<Pending> pending = std::move(pending_);
@@ -223,7 +273,14 @@ void StreamConnection::becomeOpen() {
 
 void StreamConnection::failTls() {
   Drop drop = tls_->handshakeDone() ? Drop::TlsError : Drop::TlsHandshake;
-  LOG_DEBUG("TLS %s: %s", flow_.remote.toString().c_str(), tls_->error().c_str());
+  std::string why = verified_name_.empty() ? std::string() : tls_->verifyFailure();
+  if (!why.empty()) {
+    transportCounters().tls_verify_failed.add();
+    LOG_WARN("TLS peer %s failed verification as %s: %s", flow_.remote.toString().c_str(),
+             verified_name_.c_str(), why.c_str());
+  } else {
+    LOG_DEBUG("TLS %s: %s", flow_.remote.toString().c_str(), tls_->error().c_str());
+  }
   countDrop(drop);
   flushCiphertext({});  // the alert, if the socket takes it now
   close(dropName(drop));
@@ -248,7 +305,88 @@ void StreamConnection::send(std::string bytes, SendDone done) {
     pending_.push_back(Pending{std::move(bytes), std::move(done)});
     return;
   }
-  sendNow(std::move(bytes), std::move(done));
+  cork_ += bytes;
+  if (done) {
+    cork_dones_.push_back(std::move(done));
+  }
+  if (cork_.size() >= kMaxCorkBytes) {
+    flushCork();
+  } else if (!corked_) {
+    armFlush();  // inside a read, the read's end flushes
+  }
+}
+
+void StreamConnection::armFlush() {
+  if (!flush_check_) {
+    flush_check_ = uv::Handle<uv_check_t>(shard_.loop(), uv_check_init);
+    flush_prepare_ = uv::Handle<uv_prepare_t>(shard_.loop(), uv_prepare_init);
+    flush_check_->data = this;
+    flush_prepare_->data = this;
+  }
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(flush_check_.get())) != 0) {
+    return;
+  }
+  uv_check_start(flush_check_.get(), [](uv_check_t* h) noexcept {
+    if (auto* self = static_cast<StreamConnection*>(h->data)) {
+      self->flushCork();
+    }
+  });
+  uv_prepare_start(flush_prepare_.get(), [](uv_prepare_t* h) noexcept {
+    if (auto* self = static_cast<StreamConnection*>(h->data)) {
+      self->flushCork();
+    }
+  });
+}
+
+void StreamConnection::disarmFlush() {
+  if (flush_check_) {
+    uv_check_stop(flush_check_.get());
+    uv_prepare_stop(flush_prepare_.get());
+  }
+}
+
+void StreamConnection::flushCork() {
+  if (cork_.empty() || flushing_cork_) {
+    return;  // nothing corked, or a close() from inside this flush
+  }
+  flushing_cork_ = true;
+  disarmFlush();
+  flushCorkNow();
+  flushing_cork_ = false;
+}
+
+void StreamConnection::flushCorkNow() {
+  SendDone done = allOf(std::move(cork_dones_));
+  cork_dones_.clear();
+  if (closed()) {
+    cork_.clear();
+    if (done) {
+      done(false);
+    }
+    return;
+  }
+  last_activity_ms_ = uv_now(&shard_.loop());
+  if (tls_) {
+    const bool ok = tls_->writePlaintext(cork_) == TlsSession::Status::Ok;
+    cork_.clear();
+    if (!ok) {
+      failTls();
+      if (done) {
+        done(false);
+      }
+      return;
+    }
+    flushCiphertext(std::move(done));
+    return;
+  }
+  WriteReq* queued = writeOrQueue(cork_, nullptr);  // copies only what the socket did not take
+  cork_.clear();
+  if (queued != nullptr) {
+    queued->done = std::move(done);
+    checkBacklog();
+  } else if (done) {
+    done(!closed());
+  }
 }
 
 void StreamConnection::sendNow(std::string bytes, SendDone done) {
@@ -353,17 +491,31 @@ void StreamConnection::close(std::string_view reason) {
   if (closed()) {
     return;
   }
+  if (!cork_.empty() && state_ == State::Open) {
+    flushCork();  // what was sent before the close goes first, as it did uncorked
+    if (closed()) {
+      return;  // the flush failed and closed the connection
+    }
+  }
   state_ = State::Closed;
   timer_.stop();
+  flush_check_.reset();
+  flush_prepare_.reset();
   tcp_.reset();  // queued writes complete with UV_ECANCELED: their done(false) runs then
   shard_.onConnectionClosed(*this, reason);
   std::vector<Pending> pending = std::move(pending_);
   pending_.clear();
   pending_bytes_ = 0;
+  std::vector<SendDone> corked = std::move(cork_dones_);
+  cork_dones_.clear();
+  cork_.clear();
   for (auto& p : pending) {
     if (p.done) {
       p.done(false);
     }
+  }
+  for (SendDone& done : corked) {
+    done(false);
   }
 }
 

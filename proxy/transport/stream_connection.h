@@ -47,6 +47,11 @@ class StreamConnection final : private FramerSink {
   // Idempotent. Cancels pending writes (done(false)) and tells the shard.
   void close(std::string_view reason);
 
+  // Outbound TLS: the domain the server's certificate was checked against (set before
+  // startConnect()); messages on this connection carry it as the peer's verified name.
+  void setVerifiedName(std::string name) { verified_name_ = std::move(name); }
+  const std::string& verifiedName() const { return verified_name_; }
+
   const Flow& flow() const { return flow_; }
   uint64_t id() const { return flow_.connection_id; }
   Origin origin() const { return origin_; }
@@ -70,6 +75,8 @@ class StreamConnection final : private FramerSink {
   void onCiphertext(const char* data, size_t size);
   void onPlaintext(const char* data, size_t size);
   void becomeOpen();
+  // TLS, once the handshake is done: who the peer proved to be (or nobody).
+  void learnPeerNames();
   void failTls();
 
   // FramerSink
@@ -77,6 +84,14 @@ class StreamConnection final : private FramerSink {
   bool onPing() override;
 
   void sendNow(std::string bytes, SendDone done);
+  // Sends what was corked (below) in one write; keeps cork_'s capacity.
+  void flushCork();
+  void flushCorkNow();
+  // Sends made outside a read (store completions, other shards' posts) flush from
+  // whichever of a check (after this loop turn's I/O callbacks) or a prepare (before
+  // the loop next blocks) runs first: never later than the loop would block.
+  void armFlush();
+  void disarmFlush();
   // Writes what the TLS session produced; `done` follows the last byte.
   void flushCiphertext(SendDone done);
   // Writes `data` now if the socket takes it, else queues the rest (moving `owned` when
@@ -98,6 +113,9 @@ class StreamConnection final : private FramerSink {
   uv::Handle<uv_tcp_t> tcp_;
   Flow flow_;
   std::unique_ptr<TlsSession> tls_;
+  std::string verified_name_;
+  // Shared by every Inbound from this connection; null when the peer proved nothing.
+  std::shared_ptr<const std::vector<std::string>> peer_names_;
   Origin origin_;
   State state_;
   StreamFramer framer_;
@@ -108,6 +126,15 @@ class StreamConnection final : private FramerSink {
   uint64_t busy_since_ms_ = 0;
   unsigned messages_this_read_ = 0;
   std::vector<Pending> pending_;  // sends made before the connection was up
+  // While a read's messages are handled, their responses gather here and leave
+  // in one write when the read is done: one syscall (and one TLS record) per
+  // read instead of one per response on a busy connection.
+  bool corked_ = false;
+  bool flushing_cork_ = false;
+  std::string cork_;
+  std::vector<SendDone> cork_dones_;
+  uv::Handle<uv_check_t> flush_check_;      // made on the first deferred send
+  uv::Handle<uv_prepare_t> flush_prepare_;  // likewise
   size_t pending_bytes_ = 0;
 };
 

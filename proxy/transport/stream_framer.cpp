@@ -92,6 +92,11 @@ ContentLengthResult findContentLength(std::string_view head) {
     if (in_content_length && !settle()) {
       return result;
     }
+    // Only "Content-Length" and "l" qualify: most lines are rejected on their first byte.
+    if (const char first = asciiLower(line.front()); first != 'c' && first != 'l') {
+      in_content_length = false;
+      continue;
+    }
     size_t colon = line.find(':');
     in_content_length =
         colon != std::string_view::npos && isContentLength(trim(line.substr(0, colon)));

@@ -3,8 +3,11 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 #include <climits>
+
+#include "proxy/transport/tls_identity.h"
 
 namespace proxy::transport {
 namespace {
@@ -63,7 +66,10 @@ std::unique_ptr<TlsSession> TlsSession::connect(const TlsContext& context,
     ok = SSL_set_tlsext_host_name(ssl, name.c_str()) == 1;  // RFC 6066 §3 SNI: names only
   }
   if (ok && context.verifiesPeer() && !name.empty()) {
-    ok = SSL_set1_host(ssl, name.c_str()) == 1;  // checked during the handshake
+    // Checked during the handshake. No wildcards (RFC 5922 §7.2); the subject CN is only
+    // consulted when no dNSName exists (OpenSSL's default, RFC 5922 §7.1).
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_WILDCARDS);
+    ok = SSL_set1_host(ssl, name.c_str()) == 1;
   }
   if (!ok) {
     ERR_clear_error();
@@ -142,5 +148,26 @@ size_t TlsSession::takeCiphertext(char* out, size_t cap) {
 }
 
 bool TlsSession::handshakeDone() const { return SSL_is_init_finished(ssl_) == 1; }
+
+std::string TlsSession::verifyFailure() const {
+  if (SSL_get_verify_mode(ssl_) == SSL_VERIFY_NONE) {
+    return {};
+  }
+  long result = SSL_get_verify_result(ssl_);
+  return result == X509_V_OK ? std::string() : X509_verify_cert_error_string(result);
+}
+
+bool TlsSession::peerPresentedCertificate() const {
+  return SSL_get0_peer_certificate(ssl_) != nullptr;
+}
+
+std::vector<std::string> TlsSession::verifiedPeerNames() const {
+  X509* peer = SSL_get0_peer_certificate(ssl_);
+  if (peer == nullptr || SSL_get_verify_mode(ssl_) == SSL_VERIFY_NONE ||
+      SSL_get_verify_result(ssl_) != X509_V_OK) {
+    return {};
+  }
+  return sipDomainIdentities(peer);
+}
 
 }  // namespace proxy::transport

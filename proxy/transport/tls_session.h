@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proxy/transport/tls_context.h"
 
@@ -24,7 +25,10 @@ class TlsSession {
   // Server side of an accepted connection.
   static std::unique_ptr<TlsSession> accept(const TlsContext& context);
   // Client side. `server_name` goes in SNI when it is a host name, and is checked against
-  // the certificate when the context verifies peers.
+  // the certificate when the context verifies peers (RFC 5922 §7.2: SSL_set1_host with
+  // X509_CHECK_FLAG_NO_WILDCARDS; OpenSSL checks the subject CN only when the
+  // certificate has no dNSName, which is what §7.1 asks; the verifying client context
+  // also accepts a subjectAltName URI sip:<name>, see tls_context.cpp).
   static std::unique_ptr<TlsSession> connect(const TlsContext& context,
                                              std::string_view server_name);
   ~TlsSession();
@@ -51,6 +55,15 @@ class TlsSession {
   bool handshakeDone() const;
   // Why the last Failed happened (OpenSSL's reason).
   const std::string& error() const { return error_; }
+
+  // Certificate verification failed (client: chain or name; server: a presented client
+  // certificate did not verify). Empty when it passed or nothing was checked.
+  std::string verifyFailure() const;
+  // After the handshake: whether the peer presented a certificate at all.
+  bool peerPresentedCertificate() const;
+  // After the handshake, on a context that verifies peers: the RFC 5922 §7.1 domain
+  // identities of the peer's certificate if it verified, else empty.
+  std::vector<std::string> verifiedPeerNames() const;
 
  private:
   explicit TlsSession(SSL* ssl);

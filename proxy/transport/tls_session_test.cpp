@@ -69,7 +69,7 @@ TEST_CASE("TlsSession: handshake and data both ways through memory BIOs") {
   REQUIRE(server_ctx.ok());
 
   SUBCASE("verifying client, matching name") {
-    auto client_ctx = TlsContext::client({true, cert});
+    auto client_ctx = TlsContext::client({.verify_peer = true, .ca_file = cert});
     REQUIRE(client_ctx.ok());
     Pair p(TlsSession::connect(**client_ctx, "localhost"), TlsSession::accept(**server_ctx));
     REQUIRE(p.client);
@@ -86,7 +86,7 @@ TEST_CASE("TlsSession: handshake and data both ways through memory BIOs") {
     CHECK(p.client_plain == "hello client");
   }
   SUBCASE("verifying client, wrong name: the handshake fails") {
-    auto client_ctx = TlsContext::client({true, cert});
+    auto client_ctx = TlsContext::client({.verify_peer = true, .ca_file = cert});
     REQUIRE(client_ctx.ok());
     Pair p(TlsSession::connect(**client_ctx, "other.example.test"),
            TlsSession::accept(**server_ctx));

@@ -90,11 +90,26 @@ struct Limits {
   size_t max_pending_write_bytes = 4 << 20;  // a stream peer reading slower than this is closed
 };
 
+// How TLS federation peers are checked (RFC 5922) and how we prove ourselves to them.
+struct TlsPeerOptions {
+  std::string ca_file;  // PEM trust anchors for peers; "" = the system's default verify paths
+  // PEM; "" = present no client certificate. Presented to servers that ask (mutual TLS).
+  std::string client_certificate, client_private_key;
+  // Inbound: TLS listeners ask clients for a certificate (not required); a verified one
+  // yields Inbound::tls_peer_names.
+  bool request_client_certificates = false;
+};
+
 // A complete message as bytes (heap, handed over) plus where it came from.
 struct Inbound {
   std::unique_ptr<char[]> bytes;
   size_t size = 0;
   Flow flow;
+  // Domains the TLS peer proved with a verified certificate (RFC 5922 §7.1: subjectAltName
+  // dNSNames and sip:domain URIs, lowercased; the subject CN only without a dNSName). On
+  // an outbound connection opened with a tls_name: {tls_name}. Null when not TLS or
+  // nothing was verified. Shared by every message of the connection.
+  std::shared_ptr<const std::vector<std::string>> tls_peer_names;
 };
 
 using InboundHandler = std::function<void(Inbound&&)>;
@@ -114,6 +129,10 @@ class Transports {
   Transports(uv::ShardSet& shards, std::vector<ListenerConfig> listeners, Limits limits);
   // Destroy only after ShardSet::stopAll (with stopShard) has returned.
   ~Transports();
+
+  // TLS federation: trust anchors, our client certificate and whether listeners ask
+  // clients for certificates. Call before bind(), which loads them.
+  void setTlsPeerOptions(TlsPeerOptions options);
 
   // Binds every listener on every shard (SO_REUSEPORT) and loads TLS certificates.
   // Call before ShardSet::startAll; returns a clear error message when a bind fails
@@ -138,9 +157,18 @@ class Transports {
   // Thread-safe. Sends to ip:port over `protocol`, reusing a connection (inbound or
   // outbound) to exactly that remote on the calling shard, otherwise connecting; bytes
   // queue until the connection is up. From a non-shard thread the call is posted to a
-  // shard chosen by hashing the remote. TLS verifies nothing here; federation adds
-  // verification later (see tls_context.h).
-  void sendTo(Protocol protocol, const Address& remote, std::string bytes, SendDone done = {});
+  // shard chosen by hashing the remote. Outbound TCP/TLS connections leave from the IP
+  // of the first listener of the same protocol and family when it is a specific address
+  // (peers that check source addresses see our listener), ephemeral port.
+  //
+  // TLS with an empty `tls_name` verifies nothing. With a `tls_name` (the peer's domain)
+  // only an outbound connection opened for that same name is reused; a new one sends it
+  // as SNI, verifies the chain against TlsPeerOptions::ca_file and the name per RFC 5922
+  // §7.2 (subjectAltName dNSName, no wildcards) and presents our client certificate when
+  // configured. On verification failure the connection closes, queued sends fail
+  // (done(false)), "transport.tls.verify_failed" counts and a warning is logged.
+  void sendTo(Protocol protocol, const Address& remote, std::string bytes, SendDone done = {},
+              std::string tls_name = {});
 
   // Starts per-shard state; called on each shard thread (from ShardSet::startAll init).
   void startShard(uv::Shard& shard);

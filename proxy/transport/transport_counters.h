@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The transport's counters, interned once so that bumping one (even on the
 // message path) is a relaxed atomic add with no lock and no allocation. Names:
-// transport.connections.{accepted,outbound,closed}, transport.keepalive.*,
+// transport.connections.{accepted,outbound,closed}, transport.keepalive.*, transport.tls.*,
 // transport.close.idle_timeout and transport.drop.<reason>. Any thread.
 #pragma once
 
@@ -51,6 +51,11 @@ struct TransportCounters {
   counters::Counter idle_closed = counters::get("transport.close.idle_timeout");
   counters::Counter pings_answered = counters::get("transport.keepalive.pings_answered");
   counters::Counter udp_keepalives = counters::get("transport.keepalive.udp_ignored");
+  // Outbound TLS whose server certificate failed the chain or RFC 5922 name check.
+  counters::Counter tls_verify_failed = counters::get("transport.tls.verify_failed");
+  // Inbound TLS client certificate that did not verify (connection kept, no identity).
+  counters::Counter tls_client_cert_unverified =
+      counters::get("transport.tls.client_cert_unverified");
 };
 
 const TransportCounters& transportCounters();

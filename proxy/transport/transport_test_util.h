@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -49,6 +50,7 @@ struct Received {
   std::string bytes;
   Flow flow;
   unsigned thread_shard = 0;  // Shard::current() when the handler ran
+  std::shared_ptr<const std::vector<std::string>> tls_peer_names;
 };
 
 class Inbox {
@@ -56,7 +58,8 @@ class Inbox {
   void push(Inbound&& in) {
     std::lock_guard lock(mutex_);
     auto* shard = uv::Shard::current();
-    items_.push_back({std::string(in.bytes.get(), in.size), in.flow, shard ? shard->id() : 999});
+    items_.push_back({std::string(in.bytes.get(), in.size), in.flow, shard ? shard->id() : 999,
+                      in.tls_peer_names});
     cv_.notify_all();
   }
   bool waitFor(size_t n, std::chrono::milliseconds limit = kWait) {
@@ -89,6 +92,7 @@ struct Harness {
     transports.setHandler([this](Inbound&& in) {
       Inbound copy;
       copy.flow = in.flow;
+      copy.tls_peer_names = in.tls_peer_names;
       copy.size = in.size;
       copy.bytes.reset(new char[in.size]);
       std::copy(in.bytes.get(), in.bytes.get() + in.size, copy.bytes.get());

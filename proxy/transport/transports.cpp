@@ -59,7 +59,10 @@ std::optional<std::string> Transports::Impl::bindListener(ListenerPlan& plan) {
            ": not an IP address";
   }
   if (config.protocol == Protocol::Tls) {
-    auto tls = TlsContext::server(config.certificate_file, config.private_key_file);
+    TlsContext::ServerOptions options;
+    options.request_client_certificates = shared.tls_peer.request_client_certificates;
+    options.ca_file = shared.tls_peer.ca_file;
+    auto tls = TlsContext::server(config.certificate_file, config.private_key_file, options);
     if (!tls) {
       return tls.error().detail;
     }
@@ -102,11 +105,23 @@ std::optional<std::string> Transports::bind() {
   // libuv writes to streams with write(2): a peer that reset its connection would raise
   // SIGPIPE and kill the process. Errors come back as EPIPE instead.
   ::signal(SIGPIPE, SIG_IGN);
-  auto client = TlsContext::client(TlsContext::ClientOptions{});
+  const TlsPeerOptions& peer = impl_->shared.tls_peer;
+  TlsContext::ClientOptions options;
+  // Our certificate goes to any server that asks, verified connection or not.
+  options.client_certificate = peer.client_certificate;
+  options.client_private_key = peer.client_private_key;
+  auto client = TlsContext::client(options);
   if (!client) {
     return client.error().detail;
   }
   impl_->shared.client_tls = std::move(client).value();
+  options.verify_peer = true;
+  options.ca_file = peer.ca_file;
+  auto verified = TlsContext::client(options);
+  if (!verified) {
+    return verified.error().detail;
+  }
+  impl_->shared.verified_client_tls = std::move(verified).value();
   for (ListenerPlan& plan : impl_->shared.listeners) {
     if (auto error = impl_->bindListener(plan)) {
       impl_->closeUnadopted();
@@ -122,6 +137,10 @@ std::vector<uint16_t> Transports::boundPorts() const {
     ports.push_back(plan.bound.port());
   }
   return ports;
+}
+
+void Transports::setTlsPeerOptions(TlsPeerOptions options) {
+  impl_->shared.tls_peer = std::move(options);
 }
 
 void Transports::setHandler(InboundHandler handler) { impl_->shared.handler = std::move(handler); }
@@ -180,13 +199,13 @@ void Transports::send(const Flow& flow, std::string bytes, SendDone done, bool r
   });
 }
 
-void Transports::sendTo(Protocol protocol, const Address& remote, std::string bytes,
-                        SendDone done) {
+void Transports::sendTo(Protocol protocol, const Address& remote, std::string bytes, SendDone done,
+                        std::string tls_name) {
   uv::Shard* cur = impl_->currentShard();
   unsigned shard = cur != nullptr ? cur->id() : impl_->shards.shardOf(remote.toString());
   if (cur != nullptr) {
     if (ShardTransport* st = impl_->on(shard)) {
-      st->sendTo(protocol, remote, std::move(bytes), std::move(done));
+      st->sendTo(protocol, remote, std::move(bytes), std::move(done), tls_name);
     } else {
       fail(done);
     }
@@ -194,9 +213,9 @@ void Transports::sendTo(Protocol protocol, const Address& remote, std::string by
   }
   Impl* impl = impl_.get();
   impl->shards.post(shard, [impl, shard, protocol, remote, bytes = std::move(bytes),
-                            done = std::move(done)]() mutable {
+                            done = std::move(done), tls_name = std::move(tls_name)]() mutable {
     if (ShardTransport* st = impl->on(shard)) {
-      st->sendTo(protocol, remote, std::move(bytes), std::move(done));
+      st->sendTo(protocol, remote, std::move(bytes), std::move(done), tls_name);
     } else {
       fail(done);
     }

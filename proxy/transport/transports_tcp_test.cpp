@@ -51,6 +51,34 @@ TEST_CASE("TCP: pipelined messages arrive; replies come back on the same connect
   }
 }
 
+TEST_CASE("TCP: replies made while one read is handled all go out, with their done(true)") {
+  Harness h(1, {listener(Protocol::Tcp)});
+  std::atomic<int> done_ok{0};
+  h.on_message = [&h, &done_ok](Inbound& in) {
+    h.transports.send(in.flow, "R:" + std::string(in.bytes.get(), in.size), [&done_ok](bool ok) {
+      if (ok) {
+        ++done_ok;
+      }
+    });
+  };
+  REQUIRE(!h.start());
+  Client c(SOCK_STREAM, h.port());
+  std::string a = sipMessage("c1");
+  std::string b = sipMessage("c2", "a body");
+  std::string d = sipMessage("c3");
+  REQUIRE(c.send(a + b + d));
+  std::string expected = "R:" + a + "R:" + b + "R:" + d;
+  CHECK(c.receive(expected.size()) == expected);
+  CHECK(eventually([&] { return done_ok.load() == 3; }));
+
+  // A framing error later in the same read still lets the earlier reply out first.
+  Client e(SOCK_STREAM, h.port());
+  std::string good = sipMessage("c4");
+  REQUIRE(e.send(good + "MESSAGE sip:a@b SIP/2.0\r\nContent-Length: -4\r\n\r\n"));
+  CHECK(e.receive(good.size() + 2) == "R:" + good);
+  CHECK(e.waitClosed());
+}
+
 TEST_CASE("TCP: a message split over many writes is framed once") {
   Harness h(1, {listener(Protocol::Tcp)});
   REQUIRE(!h.start());

@@ -1,6 +1,7 @@
 """Shared test base: one confabd per test class, UAs that close themselves, assertions that
 print the SIP exchange when they fail."""
 
+import os
 import time
 import unittest
 
@@ -8,17 +9,32 @@ from server import DOMAIN, ConfabServer, password_of
 from sipclient import DEFAULT_TIMEOUT, SipClient, uri_key
 
 
-class ServerTestCase(unittest.TestCase):
-    """Starts one confabd for the class (config overrides in SERVER_CONFIG) and stops it
-    afterwards, checking that it exits 0 on SIGTERM."""
+def built_plugin(variable):
+    """The plugin file CTest names in environment `variable`; skips the test without it."""
+    path = os.environ.get(variable)
+    if not path or not os.path.exists(path):
+        raise unittest.SkipTest("%s is not set to the built plugin (run through CTest)"
+                                % variable)
+    return path
 
-    SERVER_CONFIG = {}
+
+class ServerPerClass(unittest.TestCase):
+    """One confabd for the class: new_server() makes it, start_server() starts it (and may
+    read its ports); stopped afterwards, checking that it exits 0 on SIGTERM."""
+
+    @classmethod
+    def new_server(cls):
+        return ConfabServer()
+
+    @classmethod
+    def start_server(cls):
+        cls.server.start()
 
     @classmethod
     def setUpClass(cls):
-        cls.server = ConfabServer(**cls.SERVER_CONFIG)
+        cls.server = cls.new_server()
         try:
-            cls.server.start()
+            cls.start_server()
         except BaseException:
             cls.server.cleanup()
             raise
@@ -29,6 +45,16 @@ class ServerTestCase(unittest.TestCase):
             cls.server.stop()
         finally:
             cls.server.cleanup()
+
+
+class ServerTestCase(ServerPerClass):
+    """ServerPerClass with config overrides in SERVER_CONFIG, and UAs and assertions."""
+
+    SERVER_CONFIG = {}
+
+    @classmethod
+    def new_server(cls):
+        return ConfabServer(**cls.SERVER_CONFIG)
 
     def setUp(self):
         self.server.assert_alive()

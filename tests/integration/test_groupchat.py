@@ -404,3 +404,85 @@ class GroupChatCrashTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class GroupChatPagingAndHttpsTest(ServerTestCase):
+    """chansrch and bccontext paging (our wire choice, core-server/groupchat/XCCOS.md), and
+    the file endpoint over HTTPS with the TLS listener's certificate (file_tls)."""
+
+    SERVER_CONFIG = {"groupchat": dict(ROOMS, file_address="127.0.0.1", file_tls=True,
+                                       search_limit=2)}
+
+    def test_search_pages_until_every_room_was_listed(self):
+        alice = sign_in(self.client("tcp", "alice"), LOOKUP)
+        qib = '<qib qtype="BYNAME" criteria="" extended="false"/>'
+        names = []
+        for _ in range(10):
+            rpl = alice.command("chansrch", qib)
+            self.assertEqual(code_of(rpl), 200)
+            data = rpl.find(q("data"))
+            page = [c.get("name") for c in data.findall(q("chanib"))]
+            self.assertLessEqual(len(page), 2)  # search_limit bounds a page
+            names += page
+            nxt = data.find(q("qib"))
+            if nxt is None:
+                break
+            qib = '<qib qtype="%s" criteria="%s" extended="%s" cnt="%s" after="%s"/>' % (
+                nxt.get("qtype"), nxt.get("criteria"), nxt.get("extended"), nxt.get("cnt"),
+                nxt.get("after"))
+        self.assertEqual(names, sorted(r["name"] for r in ROOMS["rooms"]))  # alice sees all
+
+    def test_back_history_page_by_page_to_the_first_post(self):
+        alice = sign_in(self.client("tcp", "alice"), LOOKUP)
+        rooms = rooms_by_name(alice.command(
+            "chansrch", '<qib qtype="BYNAME" criteria="kernel" extended="false"/>'))
+        kernel = rooms["Kernel"]
+        self.assertEqual(code_of(alice.command("join", chanid(kernel))), 200)
+        for i in range(7):
+            self.assertEqual(alice.post(kernel, "page post %d" % i), 200)
+        before, pages = "", []
+        for _ in range(10):
+            rpl = alice.command("bccontext", '<chanib uri="%s"/><bcq><last cnt="3"%s/></bcq>'
+                                % (kernel, before))
+            self.assertEqual(code_of(rpl), 200)
+            chanib = rpl.find(q("data")).find(q("chanib"))
+            msgs = chanib.findall(q("msg"))
+            pages.append([m.find(q("chat")).text for m in msgs])
+            if chanib.get("more") != "true":
+                break
+            before = ' before="%s"' % msgs[0].get("msgid")
+        self.assertEqual(pages, [["page post 4", "page post 5", "page post 6"],
+                                 ["page post 1", "page post 2", "page post 3"],
+                                 ["page post 0"]])
+
+    def test_upload_and_download_over_https(self):
+        import ssl
+        alice = sign_in(self.client("tcp", "alice"), LOOKUP)
+        rooms = rooms_by_name(alice.command(
+            "chansrch", '<qib qtype="BYNAME" criteria="lobby" extended="false"/>'))
+        context = ssl.create_default_context(cafile=self.server.cert_path)
+        context.check_hostname = False  # the test certificate names no address
+
+        def transfer(command, name, method, data=None):
+            rpl = alice.command(command, '<ftdb channelUri="%s" fileUrl="%s"/>'
+                                % (rooms["Lobby"], name))
+            self.assertEqual(code_of(rpl), 200)
+            tok = rpl.find(q("data")).find(q("token"))
+            self.assertTrue(tok.get("serveruri").startswith("https://127.0.0.1:"))
+            req = urllib.request.Request(tok.get("serveruri") + "/" + tok.get("token"),
+                                         data=data, method=method)
+            try:
+                with urllib.request.urlopen(req, timeout=10, context=context) as resp:
+                    return resp.status, resp.read()
+            except urllib.error.HTTPError as err:
+                return err.code, err.read()
+
+        self.assertEqual(transfer("getfutok", "secret.txt", "PUT", b"over tls")[0], 201)
+        self.assertEqual(transfer("getfdtok", "secret.txt", "GET"), (200, b"over tls"))
+        # Plain HTTP to the TLS port gets no file.
+        rpl = alice.command("getfdtok", '<ftdb channelUri="%s" fileUrl="secret.txt"/>'
+                            % rooms["Lobby"])
+        tok = rpl.find(q("data")).find(q("token"))
+        plain = tok.get("serveruri").replace("https://", "http://") + "/" + tok.get("token")
+        with self.assertRaises(Exception):
+            urllib.request.urlopen(plain, timeout=5).read()

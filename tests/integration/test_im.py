@@ -372,6 +372,165 @@ class FocusTest(ServerTestCase):
                 inbox.__exit__(None, None, None)
 
 
+class ConferenceSubscriptionTest(ServerTestCase):
+    """RFC 4575 conference event package on the focus: participants SUBSCRIBE to
+    sip:im-conf-<id>@domain with Event: conference; a full NOTIFY first, a partial one per
+    join and leave, refresh, unsubscribe, and a terminated NOTIFY when they leave."""
+
+    SERVER_CONFIG = {"im": {"flood_max_messages": 0}}
+
+    def focus(self, name):
+        return "sip:im-conf-%s@%s" % (name, DOMAIN)
+
+    def refer(self, ua, focus, user, method=None):
+        target = aor(user) + (";method=%s" % method if method else "")
+        return ua.request("REFER", focus, headers=[("Refer-To", "<%s>" % target)])
+
+    def subscribe(self, ua, focus, expires=600, event="conference"):
+        return ua.request("SUBSCRIBE", focus, headers=[
+            ("Event", event), ("Accept", "application/conference-info+xml"),
+            ("Contact", "<%s>" % ua.contact_uri), ("Expires", str(expires))])
+
+    def notify(self, ua, timeout=5):
+        """The next NOTIFY to `ua`, answered 200."""
+        req = ua.recv_request(timeout=timeout)
+        self.assertIsNotNone(req, "no NOTIFY")
+        self.assertEqual(req.method, "NOTIFY", str(req))
+        ua.reply(req, 200)
+        self.assertEqual(req.header("Event"), "conference")
+        return req
+
+    def test_subscribe_notify_refresh_and_leave(self):
+        ends = [self.registered("tcp", u) for u in ("alice", "bob", "carol")]
+        alice, bob, carol = (self.client("tcp", u) for u in ("alice", "bob", "carol"))
+        conf = self.focus("watched")
+        with AutoAnswer(ends[0]) as a, AutoAnswer(ends[1]) as b, AutoAnswer(ends[2]):
+            self.assertStatus(self.refer(alice, conf, "bob"), 202, alice)
+            # Participants only; the package must be "conference".
+            self.assertStatus(self.subscribe(carol, conf), 403, carol)
+            self.assertStatus(self.subscribe(carol, self.focus("nothing")), 403, carol)
+            resp = self.subscribe(alice, conf, event="presence")
+            self.assertStatus(resp, 489, alice)
+            self.assertEqual(resp.header("Allow-Events"), "conference")
+            resp = alice.request("SUBSCRIBE", conf, headers=[
+                ("Event", "conference"), ("Accept", "text/plain"),
+                ("Contact", "<%s>" % alice.contact_uri)])
+            self.assertStatus(resp, 406, alice)
+            resp = alice.request("SUBSCRIBE", conf, headers=[("Event", "conference")])
+            self.assertStatus(resp, 400, alice)  # no Contact
+            self.assertStatus(self.subscribe(alice, conf, expires=10), 423, alice)
+            resp = self.subscribe(alice, conf, expires=600)
+            self.assertStatus(resp, 200, alice)
+            self.assertLessEqual(int(resp.header("Expires")), 600)
+            dialog_uri = parse_name_addr(resp.header("Contact")).uri
+            to_tag, call_id = resp.to_tag(), resp.call_id
+            full = self.notify(alice)
+            self.assertTrue(full.header("Subscription-State").startswith("active"))
+            self.assertEqual(full.header("Content-Type"), "application/conference-info+xml")
+            self.assertIn('state="full"', full.text())
+            self.assertIn("sip:alice@", full.text())
+            self.assertIn("sip:bob@", full.text())
+            self.assertEqual(full.call_id, call_id)
+            self.assertEqual(parse_name_addr(full.header("From")).params.get("tag"), to_tag)
+            # bob invites carol: a partial NOTIFY to the subscriber, MESSAGE rosters to
+            # the others; alice's endpoint no longer gets rosters by MESSAGE.
+            self.assertStatus(self.refer(bob, conf, "carol"), 202, bob)
+            joined = self.notify(alice)
+            self.assertIn('state="partial"', joined.text())
+            self.assertIn('<user entity="sip:carol@example.test" state="full">', joined.text())
+            self.assertTrue(poll(lambda: [r for r in b.of_type(
+                "application/conference-info+xml") if "carol@" in r.text()]))
+            self.assertFalse([r for r in a.of_type("application/conference-info+xml")
+                              if "carol@" in r.text()])
+            # A refresh inside the dialog: 200 and the full state again.
+            refresh = alice.build_request(
+                "SUBSCRIBE", dialog_uri, to=conf, to_tag=to_tag, call_id=call_id,
+                headers=[("Event", "conference"), ("Contact", "<%s>" % alice.contact_uri),
+                         ("Expires", "300")])
+            self.assertStatus(alice.transact_with_auth(refresh), 200, alice)
+            again = self.notify(alice)
+            self.assertIn("sip:carol@", again.text())
+            self.assertIn("expires=", again.header("Subscription-State"))
+            # An unknown dialog: 481.
+            stray = alice.build_request("SUBSCRIBE", dialog_uri, to=conf, to_tag="nope",
+                                        call_id=call_id, headers=[("Event", "conference")])
+            self.assertStatus(alice.transact_with_auth(stray), 481, alice)
+            # bob is removed: a partial NOTIFY with him deleted.
+            self.assertStatus(self.refer(alice, conf, "bob", method="BYE"), 202, alice)
+            left = self.notify(alice)
+            self.assertIn('<user entity="sip:bob@example.test" state="deleted">', left.text())
+            # Unsubscribe: 200 and a terminated NOTIFY; then no more NOTIFYs.
+            bye = alice.build_request(
+                "SUBSCRIBE", dialog_uri, to=conf, to_tag=to_tag, call_id=call_id,
+                headers=[("Event", "conference"), ("Contact", "<%s>" % alice.contact_uri),
+                         ("Expires", "0")])
+            self.assertStatus(alice.transact_with_auth(bye), 200, alice)
+            self.assertTrue(self.notify(alice).header("Subscription-State")
+                            .startswith("terminated"))
+            self.assertStatus(self.refer(carol, conf, "bob"), 202, carol)
+            self.assertIsNone(alice.recv_request(timeout=1), "NOTIFY after unsubscribe")
+            # A new subscription ends when its watcher leaves the conversation.
+            self.assertStatus(self.subscribe(alice, conf), 200, alice)
+            self.notify(alice)
+            self.assertStatus(self.refer(alice, conf, "alice", method="BYE"), 202, alice)
+            gone = self.notify(alice)
+            self.assertEqual(gone.header("Subscription-State"), "terminated;reason=rejected")
+
+
+ALT_TYPE = 'multipart/alternative; boundary="alt-1"'
+ALT_BODY = ("--alt-1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhello *bold*\r\n"
+            "--alt-1\r\nContent-Type: text/html\r\n\r\n<p>hello <b>bold</b></p>\r\n"
+            "--alt-1--\r\n")
+
+
+class MultipartAlternativeTest(ServerTestCase):
+    """text/plain + text/html in one multipart/alternative MESSAGE: a standard client gets
+    it as sent; an OCS session client gets one part inline in ms-text-format (the richest
+    it takes: text/html) and the rest of the conversation as sent (its SDP accepts
+    multipart/alternative)."""
+
+    def test_kept_end_to_end_to_a_standard_client(self):
+        bob = self.registered("tcp", "bob")
+        alice = self.client("tcp", "alice")
+        with Responder(bob, 200) as got:
+            self.assertStatus(alice.send_message(aor("bob"), ALT_BODY, content_type=ALT_TYPE),
+                              200, alice)
+        self.assertEqual(len(got.requests), 1)
+        self.assertEqual(got.requests[0].header("Content-Type"), ALT_TYPE)
+        self.assertEqual(got.requests[0].text(), ALT_BODY)
+
+    def test_stored_offline_and_delivered_intact(self):
+        alice = self.client("tcp", "alice")
+        self.assertStatus(alice.send_message(aor("dave"), ALT_BODY, content_type=ALT_TYPE),
+                          202, alice)
+        dave = self.client("tcp", "dave")
+        self.assertStatus(dave.register(expires=600), 200, dave)
+        with Responder(dave, 200) as got:
+            pass
+        self.assertEqual([(r.header("Content-Type"), r.text()) for r in got.requests],
+                         [(ALT_TYPE, ALT_BODY)])
+
+    def test_ocs_session_client_gets_the_html_part_inline(self):
+        bob = self.client("tcp", "bob")
+        self.assertStatus(ocs_register(bob), 200, bob)
+        alice = self.registered("tcp", "alice")
+        with Background(alice.send_message, aor("bob"), ALT_BODY, content_type=ALT_TYPE) as job:
+            invite = expect_request(bob, "INVITE")
+            answer_invite(bob, invite)
+            self.assertStatus(job.result(), 200, alice)
+        text_format = invite.header("ms-text-format")
+        self.assertTrue(text_format.startswith("text/html"), text_format)
+        self.assertEqual(ms_text_body(text_format), "<p>hello <b>bold</b></p>")
+        # In the session the whole alternative goes as sent.
+        with Background(alice.send_message, aor("bob"), ALT_BODY, content_type=ALT_TYPE) as job:
+            msg = expect_request(bob, "MESSAGE")
+            bob.reply(msg, 200)
+            self.assertStatus(job.result(), 200, alice)
+        self.assertEqual(msg.call_id, invite.call_id)
+        self.assertEqual(msg.header("Content-Type"), ALT_TYPE)
+        self.assertEqual(msg.text(), ALT_BODY)
+
+
 class FloodTest(ServerTestCase):
 
     SERVER_CONFIG = {"im": {"flood_max_messages": 3, "flood_window_s": 60,

@@ -7,31 +7,13 @@ import time
 import unittest
 
 from confabtest import ServerTestCase
+from presence_helpers import PIDF, next_notify, pidf, publish
 from server import DOMAIN
 from sipclient import new_tag, parse_name_addr
-
-PIDF = "application/pidf+xml"
 
 
 def aor(user):
     return "sip:%s@%s" % (user, DOMAIN)
-
-
-def pidf(user, basic="open", activity=None, note=None):
-    person = ""
-    if activity or note:
-        person = '<dm:person id="p1">'
-        if activity:
-            person += "<rpid:activities><rpid:%s/></rpid:activities>" % activity
-        if note:
-            person += "<dm:note>%s</dm:note>" % note
-        person += "</dm:person>"
-    return ('<?xml version="1.0" encoding="UTF-8"?>'
-            '<presence xmlns="urn:ietf:params:xml:ns:pidf" '
-            'xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" '
-            'xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="%s">'
-            '<tuple id="t1"><status><basic>%s</basic></status></tuple>%s</presence>'
-            % (aor(user), basic, person))
 
 
 class Subscription:
@@ -61,18 +43,11 @@ class Subscription:
 
     def notify(self, timeout=3.0, answer=200):
         """The next NOTIFY of this dialog (answered), or None."""
-        deadline = time.monotonic() + timeout
-        while True:
-            req = self.ua.recv_request(max(0.0, deadline - time.monotonic()))
-            if req is None:
-                return None
-            if req.method != "NOTIFY":
-                continue
-            self.ua.reply(req, answer)
-            if req.call_id == self.call_id:
-                self.test.assertEqual(req.header("Event").split(";")[0].strip(), "presence")
-                self.test.assertEqual(req.from_tag(), self.remote_tag, req)
-                return req
+        req = next_notify(self.ua, self.call_id, timeout, answer)
+        if req is not None:
+            self.test.assertEqual(req.header("Event").split(";")[0].strip(), "presence")
+            self.test.assertEqual(req.from_tag(), self.remote_tag, req)
+        return req
 
     def expect_notify(self, state_prefix, timeout=3.0):
         req = self.notify(timeout)
@@ -97,16 +72,6 @@ class PresenceTest(ServerTestCase):
                    "action": "confirm"}],
     }}
 
-    def publish(self, ua, body=None, expires=60, etag=None, event="presence",
-                user=None, content_type=PIDF):
-        headers = [("Expires", str(expires))]
-        if event:
-            headers.append(("Event", event))
-        if etag:
-            headers.append(("SIP-If-Match", etag))
-        return ua.request("PUBLISH", aor(user or ua.user), headers=headers,
-                          body=body or "", content_type=content_type if body else None)
-
     # Each test uses its own presentity: state lasts across the tests of the class.
 
     def test_watcher_follows_registration_and_publications(self):
@@ -121,7 +86,7 @@ class PresenceTest(ServerTestCase):
         self.assertEqual(basic(first), "open", first)
 
         started = time.monotonic()
-        resp = self.publish(alice, pidf("alice", activity="busy", note="in a meeting"),
+        resp = publish(alice, pidf("alice", activity="busy", note="in a meeting"),
                             expires=2)
         self.assertStatus(resp, 200, alice)
         self.assertTrue(resp.header("SIP-ETag"), resp)
@@ -151,25 +116,25 @@ class PresenceTest(ServerTestCase):
 
     def test_publish_refresh_modify_remove(self):
         heidi = self.registered("tcp", "heidi")
-        resp = self.publish(heidi, pidf("heidi", activity="away"), expires=60)
+        resp = publish(heidi, pidf("heidi", activity="away"), expires=60)
         self.assertStatus(resp, 200, heidi)
         etag = resp.header("SIP-ETag")
-        refreshed = self.publish(heidi, None, expires=60, etag=etag)
+        refreshed = publish(heidi, None, expires=60, etag=etag)
         self.assertStatus(refreshed, 200, heidi)
-        modified = self.publish(heidi, pidf("heidi", activity="busy"), expires=60,
+        modified = publish(heidi, pidf("heidi", activity="busy"), expires=60,
                                 etag=refreshed.header("SIP-ETag"))
         self.assertStatus(modified, 200, heidi)
         new_etag = modified.header("SIP-ETag")
-        self.assertStatus(self.publish(heidi, None, expires=0, etag=new_etag), 200, heidi)
-        self.assertStatus(self.publish(heidi, None, expires=0, etag=new_etag), 412, heidi)
+        self.assertStatus(publish(heidi, None, expires=0, etag=new_etag), 200, heidi)
+        self.assertStatus(publish(heidi, None, expires=0, etag=new_etag), 412, heidi)
 
     def test_412_for_unknown_etag(self):
         alice = self.client("tcp", "alice")
-        self.assertStatus(self.publish(alice, None, etag="no-such-etag"), 412, alice)
+        self.assertStatus(publish(alice, None, etag="no-such-etag"), 412, alice)
 
     def test_489_for_unknown_or_missing_event(self):
         alice = self.client("tcp", "alice")
-        resp = self.publish(alice, pidf("alice"), event=None)
+        resp = publish(alice, pidf("alice"), event=None)
         self.assertStatus(resp, 489, alice)
         self.assertIn("presence", resp.header("Allow-Events", ""), resp)
         bob = self.client("tcp", "bob")
@@ -180,19 +145,19 @@ class PresenceTest(ServerTestCase):
 
     def test_bad_publications(self):
         alice = self.client("tcp", "alice")
-        self.assertStatus(self.publish(alice, "hello", content_type="text/plain"), 415, alice)
+        self.assertStatus(publish(alice, "hello", content_type="text/plain"), 415, alice)
         laughs = ('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
                   '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
                   '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="x">&b;</presence>')
-        resp = self.publish(alice, laughs)
+        resp = publish(alice, laughs)
         self.assertStatus(resp, 400, alice)
         self.assertNotEqual(resp.reason.strip(), "", resp)
-        self.assertStatus(self.publish(alice, "<presence"), 400, alice)
+        self.assertStatus(publish(alice, "<presence"), 400, alice)
         self.server.assert_alive()
 
     def test_403_publishing_for_someone_else(self):
         bob = self.client("tcp", "bob")
-        self.assertStatus(self.publish(bob, pidf("alice"), user="alice"), 403, bob)
+        self.assertStatus(publish(bob, pidf("alice"), user="alice"), 403, bob)
 
     def test_481_for_unknown_dialog(self):
         bob = self.client("tcp", "bob")
@@ -203,7 +168,7 @@ class PresenceTest(ServerTestCase):
 
     def test_blocked_watcher_only_ever_sees_offline(self):
         judy = self.registered("tcp", "judy")
-        resp = self.publish(judy, pidf("judy", activity="busy", note="secret"), expires=60)
+        resp = publish(judy, pidf("judy", activity="busy", note="secret"), expires=60)
         self.assertStatus(resp, 200, judy)
         carol = self.registered("tcp", "carol")
         sub = Subscription(self, carol, "judy")
@@ -213,7 +178,7 @@ class PresenceTest(ServerTestCase):
         self.assertNotIn("secret", first.text(), first)
         self.assertNotIn("busy", first.text(), first)
         # Changes are not even announced to her.
-        self.assertStatus(self.publish(judy, pidf("judy", activity="away", note="x"),
+        self.assertStatus(publish(judy, pidf("judy", activity="away", note="x"),
                                        etag=resp.header("SIP-ETag")), 200, judy)
         self.assertIsNone(sub.notify(timeout=0.7))
         self.assertStatus(sub.subscribe(0), 200, carol)
@@ -261,7 +226,7 @@ class PresenceTest(ServerTestCase):
         sub.expect_notify("active")
         etag = None
         for i in range(5):
-            resp = self.publish(olivia, pidf("olivia", activity="busy", note="step %d" % i),
+            resp = publish(olivia, pidf("olivia", activity="busy", note="step %d" % i),
                                 etag=etag)
             self.assertStatus(resp, 200, olivia)
             etag = resp.header("SIP-ETag")

@@ -10,9 +10,9 @@ import time
 import unittest
 
 from confabtest import ServerTestCase
+from presence_helpers import PIDF, pidf, publish
 from server import DOMAIN
 
-PIDF = "application/pidf+xml"
 CATEGORIES = "application/msrtc-event-categories+xml"
 PUBLISH = "application/msrtc-category-publish+xml"
 BATCH = "application/msrtc-adrl-categorylist+xml"
@@ -66,21 +66,6 @@ def soap(method, inner, delta=1):
 def availability(text):
     m = re.search(r"<availability>(\d+)</availability>", text)
     return int(m.group(1)) if m else None
-
-
-def pidf(user, activity=None, note=None):
-    person = '<dm:person id="p1">'
-    if activity:
-        person += "<rpid:activities><rpid:%s/></rpid:activities>" % activity
-    if note:
-        person += "<dm:note>%s</dm:note>" % note
-    person += "</dm:person>"
-    return ('<?xml version="1.0" encoding="UTF-8"?>'
-            '<presence xmlns="urn:ietf:params:xml:ns:pidf" '
-            'xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" '
-            'xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="%s">'
-            '<tuple id="t1"><status><basic>open</basic></status></tuple>%s</presence>'
-            % (aor(user), person))
 
 
 class MsPresenceTest(ServerTestCase):
@@ -240,9 +225,7 @@ class MsPresenceTest(ServerTestCase):
         self.assertEqual(availability(docs[aor("ivan")]), 3500)  # registered, published nothing
         self.assertIn('<resource uri="%s"' % aor("dave"), rlmi)
         started = time.monotonic()
-        resp = ivan.request("PUBLISH", aor("ivan"), body=pidf("ivan", "busy", "on a call"),
-                            content_type=PIDF, headers=[("Event", "presence"),
-                                                        ("Expires", "60")])
+        resp = publish(ivan, pidf("ivan", activity="busy", note="on a call"))
         self.assertStatus(resp, 200, ivan)
         busy = self.next_notify(alice, lambda r: self.categories_of("ivan")(r)
                                 and availability(r.text()) == 6500)

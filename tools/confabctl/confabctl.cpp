@@ -12,10 +12,11 @@
 #include <vector>
 
 #include "core-server/registrar/ntlm/ntlm_crypto.h"
-#include "tools/confabctl/groupchat_commands.h"
 #include "core-server/storage/store.h"
 #include "proxy/base/log.h"
 #include "proxy/config/config.h"
+#include "tools/confabctl/groupchat_commands.h"
+#include "tools/confabctl/presence_commands.h"
 
 namespace {
 
@@ -152,7 +153,9 @@ int main(int argc, char** argv) {
     if (!args.empty() || !arg.starts_with("-")) {
       args.emplace_back(arg);
     } else if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage << "Group chat:\n" << confabctl::kGroupChatUsage;
+      std::cout << kUsage << "Group chat:\n"
+                << confabctl::kGroupChatUsage << "Presence:\n"
+                << confabctl::kPresenceUsage;
       return kExitOk;
     } else if (arg == "--config" || arg == "-c") {
       if (++i == argc) {
@@ -167,6 +170,9 @@ int main(int argc, char** argv) {
   }
   if (!args.empty() && confabctl::isGroupChatCommand(args[0])) {
     return confabctl::runGroupChatCommand(config_path, args);
+  }
+  if (!args.empty() && confabctl::isPresenceCommand(args[0])) {
+    return confabctl::runPresenceCommand(config_path, args);
   }
   if (args.empty() || args[0] != "user") {
     return usageError(args.empty() ? "missing command" : "unknown command " + args[0]);

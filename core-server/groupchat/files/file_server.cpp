@@ -185,6 +185,17 @@ proxy::Result<std::unique_ptr<FileServer>> FileServer::start(
   info.iface = server->options_.address.c_str();
   info.protocols = kProtocols;
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_IPV6;
+  const bool tls = !server->options_.certificate.empty();
+  if (tls != !server->options_.private_key.empty()) {
+    uv_loop_close(&loop);
+    return proxy::makeError(400, "the group-chat file endpoint needs both a certificate and a key");
+  }
+  if (tls) {
+    // The listener's PEM files; lws loads them into the default vhost's SSL_CTX.
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = server->options_.certificate.c_str();
+    info.ssl_private_key_filepath = server->options_.private_key.c_str();
+  }
   void* loops[1] = {&loop};
   info.foreign_loops = loops;
   info.user = server.get();
@@ -225,7 +236,8 @@ FileServer::~FileServer() {
 }
 
 std::string FileServer::serverUri() const {
-  return "http://" + options_.address + ":" + std::to_string(port_) + "/files";
+  return (options_.certificate.empty() ? "http://" : "https://") + options_.address + ":" +
+         std::to_string(port_) + "/files";
 }
 
 }  // namespace core::groupchat

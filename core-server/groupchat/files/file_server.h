@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The group-chat file endpoint: plain HTTP (libwebsockets on libuv) on a thread
+// The group-chat file endpoint: HTTP or HTTPS (libwebsockets on libuv) on a thread
 // of its own, so that disk writes and fsyncs of uploads never stall a SIP shard
 // (and lws tears its handles down on a loop nobody else walks). A client uploads with `PUT
 // <serveruri>/<token>` and downloads with `GET <serveruri>/<token>`, where the token came from
@@ -28,6 +28,9 @@ struct FileServerOptions {
   uint16_t port = 0;  // 0 = an ephemeral port (tests); see port()
   std::string dir;    // where files are kept
   uint64_t max_bytes = 10 * 1024 * 1024;
+  // PEM paths: both set = HTTPS (the serveruri starts https://), both empty = plain HTTP.
+  std::string certificate;
+  std::string private_key;
 };
 
 class FileServer {

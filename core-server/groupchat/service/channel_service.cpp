@@ -46,12 +46,13 @@ proxy::Result<void> ChannelService::reload() {
   }
   std::map<std::string, LiveRoom> rooms;
   for (Room& room : catalogue->rooms) {
-    LiveRoom live{std::move(room), {}};
+    LiveRoom live{std::move(room), {}, {}};
     if (auto old = rooms_.find(live.room.uuid); old != rooms_.end()) {
       // Keep the participants who may still be there.
       for (auto& [session, user] : old->second.participants) {
         if (canJoin(live.room, user)) {
           live.participants.emplace(session, user);
+          ++live.present[user];
         }
       }
     }
@@ -305,8 +306,15 @@ ChannelService::LiveRoom* ChannelService::visibleRoom(const NodeUri& uri, const 
   return &it->second;
 }
 
-ChannelInfo ChannelService::describe(const LiveRoom& live, bool with_roles,
-                                     std::vector<UserRef>* users) const {
+uint32_t ChannelService::UserTable::idOf(const std::string& uri) {
+  auto [it, added] = ids.try_emplace(uri, static_cast<uint32_t>(users.size()));
+  if (added) {
+    users.push_back({it->second, uri});
+  }
+  return it->second;
+}
+
+ChannelInfo ChannelService::describe(const LiveRoom& live, UserTable* users) const {
   const Room& room = live.room;
   ChannelInfo info{
       *NodeUri::make(NodeKind::Channel, options_.domain, room.uuid), room.name, {}, {}, {}, {}, {}};
@@ -316,24 +324,12 @@ ChannelInfo ChannelService::describe(const LiveRoom& live, bool with_roles,
   if (!room.description.empty()) {
     info.description = room.description;
   }
-  std::set<std::string> present;
-  for (const auto& [session, user] : live.participants) {
-    present.insert(user);
-  }
-  if (with_roles && users != nullptr) {
+  if (users != nullptr) {
     RoleMembers members{xccos::kRoleMember, {}};
     RoleMembers operators{xccos::kRoleChannelOperator, {}};
-    for (const std::string& user : present) {
-      const std::string uri = sipUri(user);
-      auto it = std::find_if(users->begin(), users->end(),
-                             [&](const UserRef& u) { return u.uri == uri; });
-      uint32_t uid = 0;
-      if (it == users->end()) {
-        uid = static_cast<uint32_t>(users->size());
-        users->push_back({uid, uri});
-      } else {
-        uid = it->id;
-      }
+    members.user_ids.reserve(live.present.size());
+    for (const auto& [user, sessions] : live.present) {
+      const uint32_t uid = users->idOf(sipUri(user));
       (isManager(room, user) ? operators : members).user_ids.push_back(uid);
     }
     info.roles.push_back(std::move(members));
@@ -341,7 +337,7 @@ ChannelInfo ChannelService::describe(const LiveRoom& live, bool with_roles,
       info.roles.push_back(std::move(operators));
     }
   }
-  info.info.push_back(userCountInfo(static_cast<uint32_t>(present.size())));
+  info.info.push_back(userCountInfo(static_cast<uint32_t>(live.present.size())));
   if (room.kind != RoomKind::Open) {
     info.info.push_back(visibilityInfo(true));
   }
@@ -352,14 +348,15 @@ ChannelInfo ChannelService::describe(const LiveRoom& live, bool with_roles,
 }
 
 ChatMessage ChannelService::toMessage(const StoredPost& post) const {
-  return ChatMessage{*NodeUri::make(NodeKind::Channel, options_.domain, post.room),
-                     sipUri(post.author),
-                     XccosClock::time_point(std::chrono::milliseconds(post.time_ms)), post.text};
+  return ChatMessage{
+      *NodeUri::make(NodeKind::Channel, options_.domain, post.room), sipUri(post.author),
+      XccosClock::time_point(std::chrono::milliseconds(post.time_ms)), post.text, post.id};
 }
 
 void ChannelService::join(SessionId id, Session& s, const ClientEnvelope& e,
                           const std::vector<ChanId>& ids, bool batch) {
   JoinReply reply;
+  UserTable users{reply.users, {}};
   std::vector<LiveRoom*> joined;
   ResultCode code = xccos::kSuccess;
   for (const ChanId& chan : ids) {
@@ -385,16 +382,11 @@ void ChannelService::join(SessionId id, Session& s, const ClientEnvelope& e,
       }
       continue;
     }
-    bool user_was_present = false;
-    for (const auto& [session, user] : live->participants) {
-      user_was_present = user_was_present || user == s.user;
-    }
-    live->participants[id] = s.user;
-    s.rooms.insert(live->room.uuid);
-    if (!user_was_present) {
+    if (!s.rooms.contains(live->room.uuid) && enter(id, s.user, *live)) {
       joined.push_back(live);
     }
-    reply.channels.push_back(describe(*live, true, &reply.users));
+    s.rooms.insert(live->room.uuid);
+    reply.channels.push_back(describe(*live, &users));
   }
   if (code != xccos::kSuccess) {
     queueReply(s, id, e, code, EmptyReply{});
@@ -405,10 +397,10 @@ void ChannelService::join(SessionId id, Session& s, const ClientEnvelope& e,
   for (LiveRoom* live : joined) {
     const uint32_t key =
         isManager(live->room, s.user) ? xccos::kRoleChannelOperator : xccos::kRoleMember;
-    JoinNotice notice{
+    auto notice = std::make_shared<const Notice>(JoinNotice{
         batch,
         {{sipUri(s.user),
-          {{key, *NodeUri::make(NodeKind::Channel, options_.domain, live->room.uuid)}}}}};
+          {{key, *NodeUri::make(NodeKind::Channel, options_.domain, live->room.uuid)}}}}});
     for (const auto& [session, user] : live->participants) {
       if (session != id && user != s.user) {
         queueNotice(session, notice);
@@ -448,15 +440,24 @@ bool ChannelService::acceptInvitation(LiveRoom& live, const std::string& user) {
   return false;
 }
 
+bool ChannelService::enter(SessionId id, const std::string& user, LiveRoom& live) {
+  live.participants[id] = user;
+  return ++live.present[user] == 1;
+}
+
 void ChannelService::leaveRoom(SessionId id, const std::string& user, LiveRoom& live) {
-  live.participants.erase(id);
-  for (const auto& [session, other] : live.participants) {
-    if (other == user) {
-      return;  // another session of the same user is still there
-    }
+  if (live.participants.erase(id) == 0) {
+    return;
   }
-  PartNotice notice{*NodeUri::make(NodeKind::Channel, options_.domain, live.room.uuid),
-                    {sipUri(user)}};
+  auto present = live.present.find(user);
+  if (present != live.present.end() && --present->second > 0) {
+    return;  // another session of the same user is still there
+  }
+  if (present != live.present.end()) {
+    live.present.erase(present);
+  }
+  auto notice = std::make_shared<const Notice>(PartNotice{
+      *NodeUri::make(NodeKind::Channel, options_.domain, live.room.uuid), {sipUri(user)}});
   for (const auto& [session, other] : live.participants) {
     queueNotice(session, notice);
   }
@@ -478,22 +479,48 @@ void ChannelService::part(SessionId id, Session& s, const ClientEnvelope& e,
 
 void ChannelService::search(SessionId id, Session& s, const ClientEnvelope& e,
                             const ChannelSearchCommand& c) {
-  // Ask for more than the limit: secret rooms are filtered out below.
-  auto found = reader_->search(c.criteria, options_.search_limit + 1000);
-  if (!found) {
-    queueReply(s, id, e, xccos::kServiceUnavailable, EmptyReply{});
-    return;
+  const uint32_t page =
+      std::clamp<uint32_t>(c.count.value_or(options_.search_limit), 1, options_.search_limit);
+  std::string after_name, after_uuid;
+  if (c.after) {
+    // The continuation names the previous page's last room; it must be one this user sees.
+    LiveRoom* last = visibleRoom(*c.after, s.user);
+    if (last == nullptr) {
+      queueReply(s, id, e, xccos::kNotFound, EmptyReply{});
+      return;
+    }
+    after_name = last->room.name;
+    after_uuid = last->room.uuid;
   }
   SearchReply reply;
-  for (const std::string& uuid : *found) {
-    auto it = rooms_.find(uuid);
-    if (it == rooms_.end() || !canSee(it->second.room, s.user)) {
-      continue;
+  bool more = false;
+  // Invisible (secret) rooms are skipped, so a page may take several store reads.
+  while (!more) {
+    auto found = reader_->searchPage(c.criteria, page + 1, after_name, after_uuid);
+    if (!found) {
+      queueReply(s, id, e, xccos::kServiceUnavailable, EmptyReply{});
+      return;
     }
-    if (reply.channels.size() >= options_.search_limit) {
+    for (const GroupChatStore::Reader::Hit& hit : *found) {
+      auto it = rooms_.find(hit.uuid);
+      if (it == rooms_.end() || !canSee(it->second.room, s.user)) {
+        continue;
+      }
+      if (reply.channels.size() == page) {
+        more = true;
+        break;
+      }
+      reply.channels.push_back(describe(it->second, nullptr));
+    }
+    if (found->size() < page + 1) {
       break;
     }
-    reply.channels.push_back(describe(it->second, false, nullptr));
+    after_name = found->back().name;
+    after_uuid = found->back().uuid;
+  }
+  if (more) {
+    reply.next =
+        SearchContinuation{c.qtype, c.criteria, c.extended, page, reply.channels.back().uri};
   }
   queueReply(s, id, e, xccos::kSuccess, reply);
 }
@@ -509,14 +536,18 @@ void ChannelService::backchat(SessionId id, Session& s, const ClientEnvelope& e,
     queueReply(s, id, e, xccos::kAccessDenied, EmptyReply{});
     return;
   }
-  auto posts = reader_->history(live->room.uuid, std::min(c.count, options_.max_history));
+  // One more than the page, to tell the client whether an older page exists.
+  const uint32_t count = std::min(c.count, options_.max_history);
+  auto posts = c.before ? reader_->historyBefore(live->room.uuid, count + 1, *c.before)
+                        : reader_->history(live->room.uuid, count + 1);
   if (!posts) {
     queueReply(s, id, e, xccos::kServiceUnavailable, EmptyReply{});
     return;
   }
-  BackchatReply reply{c.channel, {}};
-  for (const StoredPost& post : *posts) {
-    reply.messages.push_back(toMessage(post));
+  BackchatReply reply{c.channel, {}, posts->size() > count};
+  const size_t skip = reply.more ? posts->size() - count : 0;
+  for (size_t i = skip; i < posts->size(); ++i) {
+    reply.messages.push_back(toMessage((*posts)[i]));
   }
   queueReply(s, id, e, xccos::kSuccess, reply);
 }

@@ -52,8 +52,12 @@ struct ChannelOptions {
   uint32_t commands_per_second = 20;
   uint32_t command_burst = 100;
   size_t max_envelope_bytes = 48 * 1024;  // split batches above this
-  std::string file_service_uri;           // serveruri of rpl:getftok
-  uint32_t file_token_lifetime_s = 300;   // single-use tokens expire after this
+  // Join/part notices wait this long so a burst of joins reaches each participant as a
+  // few INFOs, not one per joiner (0: with the next flush, i.e. at the end of the turn).
+  uint32_t notice_delay_ms = 0;
+  uint32_t max_users_per_notice = 200;   // coalesced uib entries in one <ntc>
+  std::string file_service_uri;          // serveruri of rpl:getftok
+  uint32_t file_token_lifetime_s = 300;  // single-use tokens expire after this
   XmlLimits xml;
 };
 
@@ -67,6 +71,8 @@ using AnswerFn = std::function<void(InfoAnswer)>;
 class ChannelService {
  public:
   using Poster = std::function<void(std::function<void()>)>;  // runs a task later on this shard
+  // Runs a task on this shard after `ms` (one outstanding call at a time).
+  using Delayer = std::function<void(uint32_t ms, std::function<void()>)>;
 
   ChannelService(ChannelOptions options, std::shared_ptr<GroupChatStore> store,
                  std::unique_ptr<GroupChatStore::Reader> reader, SessionSink& sink, Poster poster);
@@ -89,6 +95,8 @@ class ChannelService {
   // Joins the process's channel services (several channel URIs): posts and notices
   // are relayed to the peers' participants. `shard` is this service's shard.
   void joinHub(std::shared_ptr<ChannelHub> hub, unsigned shard);
+  // Enables options.notice_delay_ms; without a delayer notices leave with the turn's flush.
+  void setDelayer(Delayer delayer) { delayer_ = std::move(delayer); }
 
   size_t sessionCount() const { return sessions_.size(); }
   const Room* room(const std::string& uuid) const;
@@ -103,11 +111,20 @@ class ChannelService {
     int64_t tokens_at_ms = 0;
     uint64_t next_envid = 1;
     std::optional<EnvelopeBuilder> replies, notices, chats;
+    // Notices not yet encoded: shared by every recipient, merged at flush (join bursts).
+    std::vector<std::shared_ptr<const Notice>> pending_notices;
     bool flush_queued = false;
   };
   struct LiveRoom {
     Room room;
     std::map<SessionId, std::string> participants;  // session → user
+    std::map<std::string, uint32_t> present;        // user → sessions here (roster order)
+  };
+  // The uib list of one reply and its index, so a roster costs O(users), not O(users²).
+  struct UserTable {
+    std::vector<UserRef>& users;
+    std::unordered_map<std::string, uint32_t> ids;  // sip URI → uib id
+    uint32_t idOf(const std::string& uri);
   };
 
   void handle(SessionId id, Session& s, const ClientEnvelope& e);
@@ -127,19 +144,23 @@ class ChannelService {
   // Room lookup as a user sees it: nullptr for rooms that do not exist or that
   // the user may not see (a secret room looks like no room at all).
   LiveRoom* visibleRoom(const NodeUri& uri, const std::string& user);
-  ChannelInfo describe(const LiveRoom& room, bool with_roles, std::vector<UserRef>* users) const;
+  ChannelInfo describe(const LiveRoom& room, UserTable* users) const;  // roles when users set
+  bool enter(SessionId id, const std::string& user, LiveRoom& room);   // true: first session
   ChatMessage toMessage(const StoredPost& post) const;
   void leaveRoom(SessionId id, const std::string& user, LiveRoom& room);
   // True (and the user is a member from now on) when an invitation to the room waits.
   bool acceptInvitation(LiveRoom& room, const std::string& user);
   // Runs `deliver` on every peer service, on its own shard.
   void relay(std::function<void(ChannelService&)> deliver);
-  void deliverChat(const StoredPost& post);                           // from a peer
-  void deliverNotice(const std::string& room, const Notice& notice);  // from a peer
+  void deliverChat(const StoredPost& post);  // from a peer
+  void deliverNotice(const std::string& room,
+                     const std::shared_ptr<const Notice>& notice);  // from a peer
 
   void queueReply(Session& s, SessionId id, const ClientEnvelope& e, const ResultCode& code,
                   const ReplyData& data);
-  void queueNotice(SessionId id, const Notice& notice);
+  void queueNotice(SessionId id, const std::shared_ptr<const Notice>& notice);
+  void flushNotices();  // the delayed notice flush: every session with pending notices
+  void encodeNotices(SessionId id, Session& s);
   void queueChat(SessionId id, const ChatMessage& message);
   EnvelopeBuilder& builder(Session& s, SessionId id, std::optional<EnvelopeBuilder>& slot);
   void scheduleFlush(SessionId id, Session& s);
@@ -160,6 +181,9 @@ class ChannelService {
   std::shared_ptr<ChannelHub> hub_;
   unsigned shard_ = 0;
   std::vector<ChannelHub::Member> peers_;  // copied from the hub by housekeeping()
+  Delayer delayer_;
+  bool notice_flush_armed_ = false;
+  std::vector<SessionId> notice_sessions_;  // sessions with pending notices, for flushNotices()
   bool peers_known_ = false;
 };
 

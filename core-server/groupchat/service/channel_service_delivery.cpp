@@ -38,7 +38,8 @@ void ChannelService::deliverChat(const StoredPost& post) {
   }
 }
 
-void ChannelService::deliverNotice(const std::string& room, const Notice& notice) {
+void ChannelService::deliverNotice(const std::string& room,
+                                   const std::shared_ptr<const Notice>& notice) {
   auto it = rooms_.find(room);
   if (it == rooms_.end()) {
     return;
@@ -66,13 +67,86 @@ void ChannelService::queueReply(Session& s, SessionId id, const ClientEnvelope& 
   scheduleFlush(id, s);
 }
 
-void ChannelService::queueNotice(SessionId id, const Notice& notice) {
+void ChannelService::queueNotice(SessionId id, const std::shared_ptr<const Notice>& notice) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) {
     return;
   }
-  builder(it->second, id, it->second.notices).notice(notice);
-  scheduleFlush(id, it->second);
+  Session& s = it->second;
+  const bool first = s.pending_notices.empty();
+  s.pending_notices.push_back(notice);
+  if (options_.notice_delay_ms == 0 || !delayer_) {
+    scheduleFlush(id, s);
+    return;
+  }
+  if (first) {
+    notice_sessions_.push_back(id);
+  }
+  if (!notice_flush_armed_) {
+    notice_flush_armed_ = true;
+    std::weak_ptr<ChannelService*> weak = self_;
+    delayer_(options_.notice_delay_ms, [weak] {
+      if (auto self = weak.lock(); self && *self != nullptr) {
+        (*self)->flushNotices();
+      }
+    });
+  }
+}
+
+void ChannelService::flushNotices() {
+  notice_flush_armed_ = false;
+  std::vector<SessionId> due;
+  due.swap(notice_sessions_);
+  for (SessionId id : due) {
+    auto it = sessions_.find(id);
+    if (it != sessions_.end() && !it->second.pending_notices.empty()) {
+      flush(id);
+    }
+  }
+}
+
+namespace {
+
+// Appends `next` to `into` when both are the same kind of notice about the same
+// thing (joins of one flavour, parts of one room) and `into` has room left.
+bool merge(Notice& into, const Notice& next, size_t max_users) {
+  if (auto* a = std::get_if<JoinNotice>(&into)) {
+    const auto* b = std::get_if<JoinNotice>(&next);
+    if (b == nullptr || a->batch != b->batch || a->users.size() + b->users.size() > max_users) {
+      return false;
+    }
+    a->users.insert(a->users.end(), b->users.begin(), b->users.end());
+    return true;
+  }
+  auto& a = std::get<PartNotice>(into);
+  const auto* b = std::get_if<PartNotice>(&next);
+  if (b == nullptr || !(a.channel == b->channel) ||
+      a.user_uris.size() + b->user_uris.size() > max_users) {
+    return false;
+  }
+  a.user_uris.insert(a.user_uris.end(), b->user_uris.begin(), b->user_uris.end());
+  return true;
+}
+
+}  // namespace
+
+void ChannelService::encodeNotices(SessionId id, Session& s) {
+  if (s.pending_notices.empty()) {
+    return;
+  }
+  // A burst of joins becomes one <ntc> listing many users, not one element per joiner.
+  std::optional<Notice> current;
+  for (const auto& next : s.pending_notices) {
+    if (current && merge(*current, *next, options_.max_users_per_notice)) {
+      continue;
+    }
+    if (current) {
+      builder(s, id, s.notices).notice(*current);
+    }
+    current = *next;
+  }
+  builder(s, id, s.notices).notice(*current);
+  s.pending_notices.clear();
 }
 
 void ChannelService::queueChat(SessionId id, const ChatMessage& message) {
@@ -105,6 +179,7 @@ void ChannelService::flush(SessionId id) {
   }
   Session& s = it->second;
   s.flush_queued = false;
+  encodeNotices(id, s);
   // Replies first (they answer commands), then notices, then chat.
   for (std::optional<EnvelopeBuilder>* slot : {&s.replies, &s.notices, &s.chats}) {
     if (*slot) {

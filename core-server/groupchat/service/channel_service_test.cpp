@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <mutex>
@@ -356,6 +357,66 @@ TEST_CASE_FIXTURE(Fixture, "a command flood gets 503 once the session's bucket i
   CHECK(busy == 150 - ok);
 }
 
+TEST_CASE_FIXTURE(Fixture, "chansrch pages by name until every visible room was listed") {
+  for (int i = 0; i < 7; ++i) {
+    Room room = makeRoom("Page " + std::to_string(i), RoomKind::Open);
+    room.keywords = "paged";
+    REQUIRE(store->upsertRoom(room));
+  }
+  Room hidden = makeRoom("Page 3b", RoomKind::Secret);  // between two visible ones
+  hidden.keywords = "paged";
+  REQUIRE(store->upsertRoom(hidden));
+  service->housekeeping(0);
+  SessionId bob = *service->openSession("bob@example.com");
+  std::string qib = "<qib qtype=\"BYNAME\" criteria=\"paged\" extended=\"false\" cnt=\"3\"/>";
+  std::vector<std::string> seen;
+  for (int page = 0; page < 5 && !qib.empty(); ++page) {
+    CHECK(command(bob, "chansrch", qib) == 200);
+    const std::string got = sink.take(bob);
+    CHECK(has(got, "code=\"200\""));
+    for (size_t at = got.find("name=\"Page "); at != std::string::npos;
+         at = got.find("name=\"Page ", at + 1)) {
+      seen.push_back(got.substr(at + 6, got.find('"', at + 6) - at - 6));
+    }
+    const size_t next = got.find("<qib ");
+    qib = next == std::string::npos ? "" : got.substr(next, got.find("/>", next) + 2 - next);
+  }
+  CHECK(qib.empty());
+  CHECK(seen == std::vector<std::string>{"Page 0", "Page 1", "Page 2", "Page 3", "Page 4", "Page 5",
+                                         "Page 6"});
+  // A continuation naming a room the user cannot see is "not found".
+  CHECK(command(bob, "chansrch",
+                "<qib qtype=\"BYNAME\" criteria=\"\" extended=\"false\" after=\"" + uri(hidden) +
+                    "\"/>") == 200);
+  CHECK(has(sink.take(bob), "code=\"404\""));
+}
+
+TEST_CASE_FIXTURE(Fixture, "bccontext walks back-history page by page to the first post") {
+  SessionId alice = *service->openSession("alice@example.com");
+  for (int i = 0; i < 8; ++i) {
+    REQUIRE(post(alice, lobby, "post" + std::to_string(i)) == 200);
+  }
+  std::string before;
+  std::vector<std::string> pages;
+  for (int page = 0; page < 5; ++page) {
+    CHECK(command(alice, "bccontext",
+                  "<chanib uri=\"" + uri(lobby) + "\"/><bcq><last cnt=\"3\"" + before +
+                      "/></bcq>") == 200);
+    const std::string got = sink.take(alice);
+    std::string texts;
+    for (size_t at = got.find(">post"); at != std::string::npos; at = got.find(">post", at + 1)) {
+      texts += got.substr(at + 1, 5);
+    }
+    pages.push_back(texts);
+    if (!has(got, "more=\"true\"")) {
+      break;
+    }
+    const size_t id = got.find("msgid=\"") + 7;
+    before = " before=\"" + got.substr(id, got.find('"', id) - id) + "\"";
+  }
+  CHECK(pages == std::vector<std::string>{"post5post6post7", "post2post3post4", "post0post1"});
+}
+
 TEST_CASE_FIXTURE(Fixture, "an invitation lets the invitee join a closed room, once for good") {
   SessionId bob = *service->openSession("bob@example.com");
   CHECK(command(bob, "join", chanid(closed)) == 200);
@@ -372,6 +433,92 @@ TEST_CASE_FIXTURE(Fixture, "an invitation lets the invitee join a closed room, o
   CHECK(member);
   CHECK((*store->reader())->invitations("bob@example.com")->empty());
 }
+
+}  // namespace
+}  // namespace core::groupchat
+
+namespace core::groupchat {
+namespace {
+
+struct JoinRun {
+  double cpu_ms = 0;
+  size_t envelopes = 0;
+  size_t bytes = 0;
+};
+
+// Joins `n` sessions to the lobby, one INFO per event-loop turn as on the wire. With
+// `window` > 0 the service delays notices and the delayed flush runs after every `window`
+// joins (a burst of joins within one notice delay). Every joiner gets the roster in its
+// reply and every earlier participant learns of it, so the output grows as n².
+JoinRun joinMany(Fixture& f, int n, int window) {
+  std::function<void()> delayed;
+  if (window > 0) {
+    ChannelOptions options;
+    options.domain = std::string(kDomain);
+    options.notice_delay_ms = 50;
+    f.service = std::make_unique<ChannelService>(options, f.store, *f.store->reader(), f.sink,
+                                                 f.tasks.poster());
+    REQUIRE(f.service->reload());
+    f.service->setDelayer([&](uint32_t, std::function<void()> task) { delayed = std::move(task); });
+  }
+  JoinRun run;
+  const std::clock_t start = std::clock();
+  for (int i = 0; i < n; ++i) {
+    SessionId id = *f.service->openSession("user" + std::to_string(i) + "@example.com");
+    const std::string body =
+        "<xccos ver=\"1\" envid=\"" + std::to_string(i + 1) +
+        "\" xmlns=\"urn:parlano:xml:ns:xccos\"><cmd id=\"cmd:join\" seqid=\"1\"><data>" +
+        f.chanid(f.lobby) + "</data></cmd></xccos>";
+    int status = 0;
+    f.service->onInfo(id, body, [&](InfoAnswer a) { status = a.status; });
+    REQUIRE(status == 200);
+    f.tasks.run();
+    if (delayed && ((i + 1) % window == 0 || i + 1 == n)) {
+      std::exchange(delayed, nullptr)();
+    }
+    run.envelopes += f.sink.sent.size();
+    for (const auto& [session, xml] : f.sink.sent) {
+      run.bytes += xml.size();
+    }
+    f.sink.sent.clear();
+  }
+  run.cpu_ms = 1000.0 * static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+  return run;
+}
+
+// Joins 4n members one per turn (sizes n, 2n, 4n), then 4n with notices delayed over
+// bursts of 20 joins; checks the scaling and the envelope counts.
+void joinScale(int n) {
+  JoinRun runs[3];
+  const int sizes[3] = {n, 2 * n, 4 * n};
+  for (int i = 0; i < 3; ++i) {
+    Fixture f;
+    runs[i] = joinMany(f, sizes[i], 0);
+    CHECK(f.service->participants(f.lobby.uuid) == static_cast<size_t>(sizes[i]));
+    MESSAGE("joined " << sizes[i] << " members one per turn: " << runs[i].cpu_ms << " ms cpu, "
+                      << runs[i].envelopes << " envelopes, " << runs[i].bytes << " bytes");
+  }
+  // Every joiner gets the roster and every participant a notice, so doubling N may at most
+  // quadruple the work; the old per-join roster lookups made it cubic (~8x).
+  CHECK(runs[2].cpu_ms < 6.0 * runs[1].cpu_ms + 50.0);
+  const size_t m = static_cast<size_t>(sizes[2]);
+  CHECK(runs[2].envelopes == m + m * (m - 1) / 2);  // a reply each, a notice per earlier one
+
+  Fixture f;
+  const JoinRun burst = joinMany(f, sizes[2], 20);
+  MESSAGE("joined " << m << " members, notices delayed over bursts of 20 joins: " << burst.cpu_ms
+                    << " ms cpu, " << burst.envelopes << " envelopes, " << burst.bytes << " bytes");
+  CHECK(f.service->participants(f.lobby.uuid) == m);
+  // One notice INFO per participant per burst, not one per joiner.
+  CHECK(burst.envelopes < m + m * m / 20 / 2 + m);
+  CHECK(burst.bytes < runs[2].bytes);
+}
+
+TEST_CASE("join scale: joins stay linear per join and notices are batched") { joinScale(60); }
+
+// The 1,000-member measurement (slow under ASan): run with
+//   core_groupchat_service_tests -tc="bench: join 1000*" --no-skip
+TEST_CASE("bench: join 1000 members to one room" * doctest::skip()) { joinScale(250); }
 
 }  // namespace
 }  // namespace core::groupchat

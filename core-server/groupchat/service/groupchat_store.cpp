@@ -480,6 +480,58 @@ proxy::Result<std::vector<StoredPost>> GroupChatStore::Reader::history(const std
   return out;
 }
 
+proxy::Result<std::vector<StoredPost>> GroupChatStore::Reader::historyBefore(
+    const std::string& room, uint32_t count, int64_t before) {
+  Statement* s = db_->prepare(
+      "SELECT id, author, ts_ms, text FROM posts WHERE room = ?1 AND id < ?3 "
+      "ORDER BY id DESC LIMIT ?2");
+  if (s == nullptr) {
+    return dbError(*db_, "history");
+  }
+  StatementScope scope(*s);
+  s->bindText(1, room).bindInt(2, count).bindInt(3, before);
+  std::vector<StoredPost> out;
+  while (s->next()) {
+    out.push_back({s->integer(0), room, s->text(1), s->integer(2), s->text(3)});
+  }
+  if (!s->ok()) {
+    return dbError(*db_, "history");
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+proxy::Result<std::vector<GroupChatStore::Reader::Hit>> GroupChatStore::Reader::searchPage(
+    const std::string& criteria, uint32_t limit, const std::string& after_name,
+    const std::string& after_uuid) {
+  const std::string query = searchQuery(criteria);
+  Statement* s =
+      query.empty()
+          ? db_->prepare(
+                "SELECT uuid, name FROM rooms WHERE (name, uuid) > (?3, ?4) "
+                "ORDER BY name, uuid LIMIT ?1")
+          : db_->prepare(
+                "SELECT r.uuid, r.name FROM room_search s JOIN rooms r ON r.uuid = s.uuid "
+                "WHERE room_search MATCH ?2 AND (r.name, r.uuid) > (?3, ?4) "
+                "ORDER BY r.name, r.uuid LIMIT ?1");
+  if (s == nullptr) {
+    return dbError(*db_, "search");
+  }
+  StatementScope scope(*s);
+  s->bindInt(1, limit).bindText(3, after_name).bindText(4, after_uuid);
+  if (!query.empty()) {
+    s->bindText(2, query);
+  }
+  std::vector<Hit> out;
+  while (s->next()) {
+    out.push_back({s->text(0), s->text(1)});
+  }
+  if (!s->ok()) {
+    return dbError(*db_, "search");
+  }
+  return out;
+}
+
 proxy::Result<std::vector<std::string>> GroupChatStore::Reader::search(const std::string& criteria,
                                                                        uint32_t limit) {
   const std::string query = searchQuery(criteria);

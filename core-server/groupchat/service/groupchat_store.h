@@ -110,8 +110,21 @@ class GroupChatStore {
     int64_t catalogueVersion();  // -1 on error
     // The last `count` posts of `room`, oldest first.
     proxy::Result<std::vector<StoredPost>> history(const std::string& room, uint32_t count);
+    // The last `count` posts of `room` with an id below `before`, oldest first (a page of
+    // back-history).
+    proxy::Result<std::vector<StoredPost>> historyBefore(const std::string& room, uint32_t count,
+                                                         int64_t before);
     // Room uuids matching `criteria` (name, description, keywords; words as prefixes), best first.
     proxy::Result<std::vector<std::string>> search(const std::string& criteria, uint32_t limit);
+    // One page of matches ordered by (name, uuid), after the room (after_name, after_uuid)
+    // ("" = from the start): stable across requests, so a client can walk every page.
+    struct Hit {
+      std::string uuid;
+      std::string name;
+    };
+    proxy::Result<std::vector<Hit>> searchPage(const std::string& criteria, uint32_t limit,
+                                               const std::string& after_name,
+                                               const std::string& after_uuid);
     proxy::Result<std::vector<StoredPref>> prefs(const std::string& user);
     proxy::Result<std::vector<StoredInvitation>> invitations(const std::string& user);
     proxy::Result<int64_t> postCount(const std::string& room);

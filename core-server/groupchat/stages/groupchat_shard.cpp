@@ -15,6 +15,9 @@ std::mutex shared_mutex;
 std::weak_ptr<GroupChatStore> shared_store;
 std::weak_ptr<ChannelDirectory> shared_directory;
 std::weak_ptr<ChannelHub> shared_hub;
+// Join/part notices wait this long, so a burst of joins reaches each participant as a
+// few INFOs (SERVICE.md "Join cost"); short enough that people see arrivals at once.
+constexpr uint32_t kNoticeDelayMs = 50;
 bool file_server_started = false;  // one HTTP file endpoint per process
 
 }  // namespace
@@ -157,6 +160,10 @@ std::unique_ptr<GroupChatShard> GroupChatShard::build(const proxy::config::Confi
                                               "/groupchat-files"
                                         : gc.file_dir;
         files.max_bytes = gc.max_file_size;
+        if (gc.file_tls) {
+          files.certificate = gc.file_certificate;  // the config resolved the listener's pair
+          files.private_key = gc.file_private_key;
+        }
         auto started = FileServer::start(files, shard->store_);
         if (!started) {
           LOG_ERROR("groupchat: %s", started.error().detail.c_str());
@@ -167,10 +174,11 @@ std::unique_ptr<GroupChatShard> GroupChatShard::build(const proxy::config::Confi
       }
       if (options.file_service_uri.empty()) {
         // Other channel shards know the URI only when the port is configured.
-        options.file_service_uri = shard->files_       ? shard->files_->serverUri()
-                                   : gc.file_port != 0 ? "http://" + gc.file_address + ":" +
-                                                             std::to_string(gc.file_port) + "/files"
-                                                       : std::string();
+        options.file_service_uri = shard->files_ ? shard->files_->serverUri()
+                                   : gc.file_port != 0
+                                       ? (gc.file_tls ? "https://" : "http://") + gc.file_address +
+                                             ":" + std::to_string(gc.file_port) + "/files"
+                                       : std::string();
       }
     }
     options.domain = config.domains.empty() ? std::string("localhost") : config.domains.front();
@@ -180,11 +188,22 @@ std::unique_ptr<GroupChatShard> GroupChatShard::build(const proxy::config::Confi
     options.bjoin_history = gc.bjoin_history;
     options.max_sessions = gc.max_sessions;
     options.max_posts_in_flight = gc.max_posts_in_flight;
+    options.notice_delay_ms = kNoticeDelayMs;
     proxy::uv::Shard* uv_shard = &router.shard();
     shard->channel_ = std::make_unique<ChannelService>(
         options, shard->store_, std::move(*reader), *shard->sink_,
         [uv_shard](std::function<void()> task) { uv_shard->post(std::move(task)); });
     shard->channel_->joinHub(shard->hub_, router.shardId());
+    GroupChatShard* self = shard.get();
+    shard->notice_timer_ = std::make_unique<proxy::uv::Timer>(uv_shard->loop(), [self] {
+      if (auto task = std::move(self->notice_task_)) {
+        task();
+      }
+    });
+    shard->channel_->setDelayer([self](uint32_t ms, std::function<void()> task) {
+      self->notice_task_ = std::move(task);
+      self->notice_timer_->start(ms);
+    });
     if (auto loaded = shard->channel_->reload(); !loaded) {
       LOG_ERROR("groupchat: cannot load rooms: %s", loaded.error().detail.c_str());
       return nullptr;

@@ -16,6 +16,7 @@
 #include "core-server/groupchat/stages/groupchat_stage.h"
 #include "proxy/config/config.h"
 #include "proxy/routing/shard_router.h"
+#include "proxy/uv/timer.h"
 
 namespace core::groupchat {
 
@@ -42,6 +43,8 @@ class GroupChatShard {
   proxy::routing::ShardRouter* router_ = nullptr;
   GroupChatStageOptions stage_options_;
   std::unique_ptr<ChannelService> channel_;
+  std::unique_ptr<proxy::uv::Timer> notice_timer_;  // the channel service's delayed notices
+  std::function<void()> notice_task_;
   std::unique_ptr<FileServer> files_;  // built by the first shard hosting a channel service
   // The stage is owned by the pipeline; the proxy sink forwards to it while it lives.
   class Sink;

@@ -408,7 +408,7 @@ void GroupChatStage::sendInDialog(Dialog& d, std::string_view method, std::strin
   if (request) {
     flow = proxy::transport::Flow::fromToken(d.flow_token);
     if (!flow) {
-      flow = proxy::routing::resolveNextHop(*request, router_.us());
+      flow = router_.nextHopFor(*request);
     }
   }
   if (!request || !flow) {

@@ -194,7 +194,7 @@ void Bridge::open(PageMessage m, const std::vector<const registrar::Binding*>& e
     auto request = SipMessage::parse(text, router_.config().parse_limits);
     std::optional<proxy::transport::Flow> flow = e.flow;
     if (request && !flow) {
-      flow = proxy::routing::resolveNextHop(*request, router_.us());
+      flow = router_.nextHopFor(*request);
     }
     if (!request || !flow) {
       e.status = 404;
@@ -344,7 +344,7 @@ void Bridge::sendInDialog(Session& s, std::string_view method, std::string_view 
                         router_.config().parse_limits);
   std::optional<proxy::transport::Flow> flow = s.flow;
   if (request && !flow) {
-    flow = proxy::routing::resolveNextHop(*request, router_.us());
+    flow = router_.nextHopFor(*request);
   }
   if (!request || !flow) {
     if (done) {
@@ -385,7 +385,7 @@ void Bridge::sendAckAndMaybeBye(const Session& s, const SipMessage& response, bo
     auto request = SipMessage::parse(text, router_.config().parse_limits);
     std::optional<proxy::transport::Flow> to = flow;
     if (request && !to) {
-      to = proxy::routing::resolveNextHop(*request, router_.us());
+      to = router_.nextHopFor(*request);
     }
     if (!request || !to) {
       return;

@@ -2,6 +2,7 @@
 #include "core-server/im/stages/im_service.h"
 
 #include "core-server/im/im_formats.h"
+#include "core-server/im/stages/conference_subscribe_stage.h"
 #include "proxy/base/clock.h"
 #include "proxy/base/counters.h"
 #include "proxy/base/log.h"
@@ -75,6 +76,7 @@ ImService::ImService(proxy::routing::ShardRouter& router,
           [this](std::string_view aor) { return isKnownUser(aor); }, options.max_participants),
       flood_(options.flood_max_messages, options.flood_window_ms),
       alive_(std::make_shared<ImService*>(this)) {
+  focus_.setNotifySender(conferenceNotifySender(router), router.config().server_name);
   bridge_.on_end = [this](const std::string& peer_aor, const std::string& target_aor) {
     if (isFocusAor(peer_aor)) {  // a session participant of a conversation hung up
       onOwner(peer_aor, [peer_aor, target_aor](ImService& owner) {
@@ -321,6 +323,9 @@ void ImService::deliver(PageMessage m, bool store_if_offline, StatusCallback don
 }
 
 void ImService::deliverLocal(PageMessage m, bool store_if_offline, StatusCallback done) {
+  if (service_inbox_ && service_inbox_(m, done)) {
+    return;
+  }
   if (isFocusAor(m.to_aor)) {  // a session participant writes to its conversation
     auto from = proxy::sip::NameAddr::parse(m.from);
     if (!from || !from->uri().isSip()) {
@@ -373,7 +378,7 @@ void ImService::sendPage(const PageMessage& m, const registrar::Binding& binding
       router_.config().parse_limits);
   std::optional<proxy::transport::Flow> flow = binding.flow;
   if (request && !flow) {
-    flow = proxy::routing::resolveNextHop(*request, router_.us());
+    flow = router_.nextHopFor(*request);
   }
   if (!request || !flow) {
     done(480);
@@ -397,6 +402,7 @@ void ImService::registrationChanged(std::string_view aor, bool registered) {
 void ImService::housekeeping(int64_t now_unix, int64_t now_ms) {
   mailbox_.expire(now_unix);
   bridge_.closeIdle(now_ms);
+  focus_.expireSubscriptions(now_ms);
   flood_.sweep(now_ms);
   if (now_ms >= next_retry_ms_) {
     next_retry_ms_ = now_ms + options_.retry_interval_ms;

@@ -63,6 +63,11 @@ class ImService {
   // Delivers to a local user on whichever shard owns it; `done` runs on this shard.
   // With `store_if_offline`, a user without endpoints gets it stored (202).
   void deliver(PageMessage m, bool store_if_offline, StatusCallback done);
+  // AORs that are services rather than users (adapter plugin identities): the inbox
+  // returns true when it took `m` (it then calls `done` on this shard), false for a
+  // user. Asked first on the owner shard, so bridged session texts reach services too.
+  using ServiceInbox = std::function<bool(PageMessage& m, StatusCallback& done)>;
+  void setServiceInbox(ServiceInbox inbox) { service_inbox_ = std::move(inbox); }
 
   // The registrar changed `aor`'s bindings.
   void registrationChanged(std::string_view aor, bool registered);
@@ -103,6 +108,7 @@ class ImService {
   FloodLimiter flood_;
   int64_t next_retry_ms_ = 0;
   std::shared_ptr<ImService*> alive_;
+  ServiceInbox service_inbox_;
 };
 
 }  // namespace core::im

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core-server/presence/service/presence_service.h"
+#include "core-server/presence/service/rule_records.h"
 #include "proxy/base/log.h"
 
 namespace core::presence {
@@ -17,10 +18,6 @@ using nlohmann::json;
 constexpr uint32_t kCseqReserve = 100;
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-std::string ruleKey(std::string_view presentity, const WatcherRule& rule) {
-  return std::string(presentity) + (rule.domain ? " domain " : " watcher ") + rule.match;
-}
 
 std::string text(const json& j, const char* key) {
   auto it = j.find(key);
@@ -44,6 +41,53 @@ void PresenceService::persistPublication(const Presentity& p, const Publication&
                 {"published_at", pub.endpoint.published_at}};
   store_->save(
       PresenceRecord{RecordKind::Publication, pub.etag, p.aor, dump(value), pub.expires_at_unix});
+}
+
+void PresenceService::syncPublications(Presentity& p) {
+  if (store_ == nullptr) {
+    p.stale_records.clear();
+    return;
+  }
+  bool unsaved = false;
+  for (const auto& [etag, pub] : p.publications) {
+    unsaved = unsaved || pub.unsaved;
+  }
+  if (!unsaved && p.stale_records.empty()) {
+    return;
+  }
+  const int64_t now = nowMs();
+  const int64_t due = p.last_write_ms + int64_t{options_.publication_write_interval_ms};
+  // Removals alone go at once: a removed "busy" must not come back after a crash.
+  if (!unsaved || now >= due) {
+    writePublications(p);
+    return;
+  }
+  if (!p.write_armed) {
+    p.write_armed = true;
+    arm(TimerItem{due, TimerKind::PublicationWrite, 0, p.aor});
+  }
+}
+
+void PresenceService::writePublications(Presentity& p) {
+  if (store_ == nullptr) {
+    return;
+  }
+  for (const std::string& etag : p.stale_records) {
+    store_->erase(RecordKind::Publication, etag);
+  }
+  p.stale_records.clear();
+  bool saved = false;
+  for (auto& [etag, pub] : p.publications) {
+    if (pub.unsaved) {
+      persistPublication(p, pub);
+      pub.unsaved = false;
+      pub.stored = true;
+      saved = true;
+    }
+  }
+  if (saved) {
+    p.last_write_ms = nowMs();
+  }
 }
 
 void PresenceService::persistSubscription(Subscription& s) {
@@ -75,15 +119,79 @@ void PresenceService::persistSubscription(Subscription& s) {
                               dump(value), s.expires_at_unix});
 }
 
-void PresenceService::persistRule(std::string_view presentity_aor, const WatcherRule& rule) {
-  if (store_ == nullptr) {
-    return;
-  }
+std::string ruleKey(std::string_view presentity, const WatcherRule& rule) {
+  return std::string(presentity) + (rule.domain ? " domain " : " watcher ") + rule.match;
+}
+
+PresenceRecord ruleRecord(std::string_view presentity, const WatcherRule& rule) {
   json value = {{"domain", rule.domain},
                 {"match", rule.match},
                 {"decision", std::string(decisionName(rule.decision))}};
-  store_->save(PresenceRecord{RecordKind::Rule, ruleKey(presentity_aor, rule),
-                              std::string(presentity_aor), dump(value), 0});
+  return PresenceRecord{RecordKind::Rule, ruleKey(presentity, rule), std::string(presentity),
+                        dump(value), 0};
+}
+
+std::optional<WatcherRule> ruleFromRecord(const PresenceRecord& record) {
+  json j = json::parse(record.value, nullptr, false);
+  auto decision = j.is_object() ? parseDecision(text(j, "decision")) : std::nullopt;
+  if (!decision || text(j, "match").empty()) {
+    return std::nullopt;
+  }
+  auto domain = j.find("domain");
+  return WatcherRule{domain != j.end() && domain->is_boolean() && domain->get<bool>(),
+                     text(j, "match"), *decision};
+}
+
+void PresenceService::persistRule(std::string_view presentity_aor, const WatcherRule& rule) {
+  if (store_ != nullptr) {
+    store_->save(ruleRecord(presentity_aor, rule));
+  }
+}
+
+std::vector<RuleChange> diffRules(const std::vector<PresenceRecord>& before,
+                                  const std::vector<PresenceRecord>& after) {
+  using Rules = std::map<std::string, std::pair<std::string, WatcherRule>>;  // by key
+  auto index = [](const std::vector<PresenceRecord>& records) {
+    Rules rules;
+    for (const PresenceRecord& record : records) {
+      if (record.kind == RecordKind::Rule) {
+        if (auto rule = ruleFromRecord(record)) {
+          rules[record.key] = {record.aor, *rule};
+        }
+      }
+    }
+    return rules;
+  };
+  const Rules old_rules = index(before);
+  const Rules new_rules = index(after);
+  std::vector<RuleChange> changes;
+  for (const auto& [key, rule] : new_rules) {
+    auto it = old_rules.find(key);
+    if (it == old_rules.end() || it->second != rule) {
+      changes.push_back(RuleChange{rule.first, rule.second, false});
+    }
+  }
+  for (const auto& [key, rule] : old_rules) {
+    if (new_rules.count(key) == 0) {
+      changes.push_back(RuleChange{rule.first, rule.second, true});
+    }
+  }
+  return changes;
+}
+
+void PresenceService::applyRuleChanges(const std::vector<RuleChange>& changes,
+                                       const std::function<bool(std::string_view aor)>& owns) {
+  for (const RuleChange& change : changes) {
+    if (!owns(change.presentity)) {
+      continue;
+    }
+    if (!change.removed) {
+      setRule(change.presentity, change.rule, /*persist=*/false);  // it is stored already
+    } else if (Presentity* p = findPresentity(change.presentity);
+               p != nullptr && p->rules.remove(change.rule.domain, change.rule.match)) {
+      reevaluate(*p);  // the store has dropped it already
+    }
+  }
 }
 
 void PresenceService::load(const std::vector<PresenceRecord>& records,
@@ -121,16 +229,12 @@ void PresenceService::load(const std::vector<PresenceRecord>& records,
 }
 
 void PresenceService::restoreRule(const PresenceRecord& record) {
-  json j = json::parse(record.value, nullptr, false);
-  auto decision = j.is_object() ? parseDecision(text(j, "decision")) : std::nullopt;
-  if (!decision) {
+  auto rule = ruleFromRecord(record);
+  if (!rule) {
     LOG_WARN("presence: unreadable rule record %s", record.key.c_str());
     return;
   }
-  auto domain = j.find("domain");
-  WatcherRule rule{domain != j.end() && domain->is_boolean() && domain->get<bool>(),
-                   text(j, "match"), *decision};
-  presentity(record.aor).rules.set(rule);
+  presentity(record.aor).rules.set(*rule);
 }
 
 void PresenceService::restorePublication(const PresenceRecord& record) {
@@ -151,6 +255,7 @@ void PresenceService::restorePublication(const PresenceRecord& record) {
   Presentity& p = presentity(record.aor);
   Publication pub;
   pub.etag = record.key;
+  pub.stored = true;
   pub.content_type = content_type;
   pub.body = body_text;
   pub.endpoint = std::move(*endpoint);
@@ -165,7 +270,7 @@ void PresenceService::restorePublication(const PresenceRecord& record) {
   p.ever_seen = true;
   etags_[pub.etag] = p.aor;
   if (pub.expires_at_unix != 0) {
-    arm(TimerItem{pub.expires_ms, TimerKind::PublicationExpiry, 0, pub.etag});
+    armPublicationExpiry(p, pub.expires_ms);
   }
   p.publications.emplace(pub.etag, std::move(pub));
 }

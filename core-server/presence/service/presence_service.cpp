@@ -6,6 +6,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+
 #include "core-server/presence/aggregation.h"
 #include "core-server/presence/pidf.h"
 #include "core-server/presence/pidf_mapping.h"
@@ -71,7 +73,11 @@ const SourceParser* PresenceService::parserFor(std::string_view content_type) co
   return nullptr;
 }
 
-PresenceService::~PresenceService() = default;
+PresenceService::~PresenceService() {
+  for (auto& [aor, p] : presentities_) {
+    writePublications(*p);  // what the write interval held back (a clean shutdown loses nothing)
+  }
+}
 
 PresenceService::Presentity& PresenceService::presentity(std::string_view aor) {
   auto it = presentities_.find(std::string(aor));
@@ -154,6 +160,12 @@ void PresenceService::recompute(Presentity& p, bool notify_watchers) {
   if (!notify_watchers) {
     return;
   }
+  if (!p.local_watchers.empty()) {
+    const Presence seen = watcherView(p.presence);
+    for (const auto& [id, watcher] : p.local_watchers) {
+      watcher(p.aor, seen);
+    }
+  }
   for (SubscriptionId id : std::vector<SubscriptionId>(p.watchers.begin(), p.watchers.end())) {
     if (Subscription* s = findSubscription(id)) {
       markDirty(*s);
@@ -202,6 +214,7 @@ PublishResult PresenceService::publish(const PublishRequest& request) {
   if (expires == 0) {
     std::string etag = pub.etag;
     removePublication(*p, etag);
+    syncPublications(*p);
     recompute(*p);
     result.etag = etag;
     return result;
@@ -209,8 +222,9 @@ PublishResult PresenceService::publish(const PublishRequest& request) {
   if (request.body.empty()) {  // refresh: same state, new lifetime, same entity-tag
     pub.expires_ms = nowMs() + int64_t{expires} * 1000;
     pub.expires_at_unix = clock_.unixSeconds() + expires;
-    arm(TimerItem{pub.expires_ms, TimerKind::PublicationExpiry, 0, pub.etag});
-    persistPublication(*p, pub);
+    armPublicationExpiry(*p, pub.expires_ms);
+    pub.unsaved = true;
+    syncPublications(*p);
     result.etag = pub.etag;
     result.expires = expires;
     return result;
@@ -265,12 +279,16 @@ void PresenceService::storePublication(Presentity& p, std::string etag, std::str
   } else {
     pub.expires_ms = nowMs() + int64_t{expires} * 1000;
     pub.expires_at_unix = clock_.unixSeconds() + expires;
-    arm(TimerItem{pub.expires_ms, TimerKind::PublicationExpiry, 0, pub.etag});
+    armPublicationExpiry(p, pub.expires_ms);
   }
   p.ever_seen = true;
   etags_[pub.etag] = p.aor;
-  persistPublication(p, pub);
+  pub.unsaved = !pub.body.empty();  // a source without a persistable form is never stored
+  if (auto old = p.publications.find(pub.etag); old != p.publications.end()) {
+    pub.stored = old->second.stored;  // setSource replacing a source: the same record
+  }
   p.publications.insert_or_assign(pub.etag, std::move(pub));
+  syncPublications(p);
 }
 
 void PresenceService::setSource(std::string_view aor, EndpointPresence endpoint, uint32_t expires_s,
@@ -291,8 +309,20 @@ bool PresenceService::removeSource(std::string_view aor, std::string_view source
     return false;
   }
   removePublication(*p, std::string(source_id));
+  syncPublications(*p);
   recompute(*p);
   return true;
+}
+
+void PresenceService::addLocalWatcher(std::string_view aor, uint64_t id, LocalWatcher callback) {
+  Presentity& p = presentity(aor);
+  callback(p.aor, watcherView(p.presence));
+  p.local_watchers.insert_or_assign(id, std::move(callback));
+}
+
+bool PresenceService::removeLocalWatcher(std::string_view aor, uint64_t id) {
+  Presentity* p = findPresentity(aor);
+  return p != nullptr && p->local_watchers.erase(id) > 0;
 }
 
 void PresenceService::editUserLevel(std::string_view aor,
@@ -303,14 +333,18 @@ void PresenceService::editUserLevel(std::string_view aor,
   recompute(p);
 }
 
+// The record goes with the next syncPublications(p): a modify erases the old
+// record and saves the new one in the same write.
 void PresenceService::removePublication(Presentity& p, const std::string& etag) {
-  if (p.publications.erase(etag) == 0) {
+  auto it = p.publications.find(etag);
+  if (it == p.publications.end()) {
     return;
   }
-  etags_.erase(etag);
-  if (store_ != nullptr) {
-    store_->erase(RecordKind::Publication, etag);
+  if (it->second.stored) {
+    p.stale_records.push_back(etag);
   }
+  p.publications.erase(it);
+  etags_.erase(etag);
 }
 
 std::shared_ptr<const std::string> PresenceService::body(Presentity& p, int format, ViewId view) {
@@ -325,6 +359,41 @@ std::shared_ptr<const std::string> PresenceService::body(Presentity& p, int form
 }
 
 // ---- Deadlines ----
+
+void PresenceService::armPublicationExpiry(Presentity& p, int64_t at) {
+  if (p.expiry_armed_ms != 0 && p.expiry_armed_ms <= at) {
+    return;  // that wake-up re-arms for the later expiries
+  }
+  p.expiry_armed_ms = at;
+  arm(TimerItem{at, TimerKind::PublicationExpiry, 0, p.aor});
+}
+
+// Removes the publications that are due (refreshes and modifies only moved their
+// expiry) and arms the next expiry of the others.
+void PresenceService::expirePublications(Presentity& p, int64_t now) {
+  p.expiry_armed_ms = 0;
+  std::vector<std::string> due;
+  int64_t next = INT64_MAX;  // publications without expiry keep INT64_MAX
+  for (const auto& [etag, pub] : p.publications) {
+    if (pub.expires_ms <= now) {
+      due.push_back(etag);
+    } else {
+      next = std::min(next, pub.expires_ms);
+    }
+  }
+  if (next != INT64_MAX) {
+    armPublicationExpiry(p, next);
+  }
+  if (due.empty()) {
+    return;
+  }
+  for (const std::string& etag : due) {
+    ++stats_.publications_expired;
+    removePublication(p, etag);
+  }
+  syncPublications(p);
+  recompute(p);
+}
 
 void PresenceService::arm(TimerItem item) {
   bool earliest = timers_.empty() || item.at < timers_.top().at;
@@ -349,18 +418,10 @@ void PresenceService::runTimers() {
     timers_.pop();
     switch (item.kind) {
       case TimerKind::PublicationExpiry: {
-        auto owner = etags_.find(item.etag);
-        if (owner == etags_.end()) {
-          break;  // removed or replaced
+        Presentity* p = findPresentity(item.etag);
+        if (p != nullptr && p->expiry_armed_ms == item.at) {  // else superseded by an earlier one
+          expirePublications(*p, now);
         }
-        Presentity& p = presentity(owner->second);
-        auto pub = p.publications.find(item.etag);
-        if (pub == p.publications.end() || pub->second.expires_ms > now) {
-          break;  // refreshed: a later item covers it
-        }
-        ++stats_.publications_expired;
-        removePublication(p, item.etag);
-        recompute(p);
         break;
       }
       case TimerKind::SubscriptionExpiry: {
@@ -368,6 +429,13 @@ void PresenceService::runTimers() {
         if (s != nullptr && !s->terminating && s->expires_ms <= now) {
           ++stats_.subscriptions_expired;
           terminate(*s, "timeout");
+        }
+        break;
+      }
+      case TimerKind::PublicationWrite: {
+        if (Presentity* p = findPresentity(item.etag)) {
+          p->write_armed = false;
+          writePublications(*p);
         }
         break;
       }

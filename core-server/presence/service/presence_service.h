@@ -29,6 +29,7 @@
 #include "core-server/presence/service/authorization.h"
 #include "core-server/presence/service/presence_options.h"
 #include "core-server/presence/service/renderer.h"
+#include "core-server/presence/service/rule_records.h"
 #include "core-server/presence/service/state_store.h"
 #include "core-server/presence/service/subscription.h"
 #include "proxy/base/clock.h"
@@ -117,6 +118,15 @@ struct WatcherInfo {
   Decision decision = Decision::Allow;
   SubscriptionStatus status = SubscriptionStatus::Active;
   int64_t expires_at_unix = 0;
+};
+
+// A watcher's subscription came, changed status or ended (presence.winfo, RFC 3857).
+struct WatcherChange {
+  std::string_view presentity;
+  const WatcherInfo& watcher;
+  // RFC 3857 §3.2.4 event: "subscribe", "approved", "rejected", "timeout", "giveup", ...
+  std::string_view event;
+  bool terminated = false;  // the subscription is gone
 };
 
 struct PresenceStats {
@@ -216,6 +226,27 @@ class PresenceService {
   bool removeRule(std::string_view presentity, bool domain, std::string_view match);
   std::vector<WatcherRule> rules(std::string_view presentity) const;
   Decision decide(std::string_view presentity, std::string_view watcher) const;
+  // Rule changes another process (confabctl) made in the store (diffRules() of two
+  // snapshots, rule_records.h), for the presentities `owns` accepts: applied like
+  // setRule / removeRule (at once on existing subscriptions) without writing back.
+  void applyRuleChanges(const std::vector<RuleChange>& changes,
+                        const std::function<bool(std::string_view aor)>& owns);
+
+  // ---- Local watchers (in-process consumers: adapter plugins) ----
+  // `callback` gets `aor`'s aggregated presence as watchers see it (watcherView)
+  // at once and after every change, until removeLocalWatcher(aor, id). No rules
+  // apply: the caller is trusted. A watched presentity is tracked (registrations
+  // come from the registration source). The callback must not call back into the
+  // service (it is called from inside recompute).
+  using LocalWatcher = std::function<void(std::string_view aor, const Presence& presence)>;
+  void addLocalWatcher(std::string_view aor, uint64_t id, LocalWatcher callback);
+  bool removeLocalWatcher(std::string_view aor, uint64_t id);
+
+  // ---- Watcher events (presence.winfo) ----
+  // Called after a subscription to any presentity of this shard was added,
+  // changed decision or was removed (fetches excluded). Must not change the service.
+  using WatcherListener = std::function<void(const WatcherChange& change)>;
+  void setWatcherListener(WatcherListener listener) { watcher_listener_ = std::move(listener); }
 
   // ---- Reading ----
   // The aggregated presence (owner's view, with its sequence), or nullptr if never seen.
@@ -242,6 +273,8 @@ class PresenceService {
     EndpointPresence endpoint;
     int64_t expires_ms = 0;
     int64_t expires_at_unix = 0;
+    bool stored = false;   // the store has (or has queued) a record under this ETag
+    bool unsaved = false;  // that record is older than this publication (or missing)
   };
   struct RenderKey {
     int format;
@@ -258,13 +291,27 @@ class PresenceService {
     RuleSet rules;
     std::set<SubscriptionId> watchers;
     std::map<RenderKey, std::shared_ptr<const std::string>> bodies;  // for presence.sequence
+    std::map<uint64_t, LocalWatcher> local_watchers;                 // by the caller's id
+    // Publication records written at most once per options_.publication_write_interval_ms.
+    std::vector<std::string> stale_records;  // ETags whose records are to be erased
+    int64_t last_write_ms = INT64_MIN / 2;
+    bool write_armed = false;  // a PublicationWrite deadline is pending
+    // The one live PublicationExpiry deadline (0: none): the earliest expiry of its
+    // publications. One per presentity, not one per PUBLISH, so that a client
+    // modifying in a loop does not pile up an hour's worth of deadlines.
+    int64_t expiry_armed_ms = 0;
   };
-  enum class TimerKind : uint8_t { PublicationExpiry, SubscriptionExpiry, NotifyDue };
+  enum class TimerKind : uint8_t {
+    PublicationExpiry,
+    SubscriptionExpiry,
+    NotifyDue,
+    PublicationWrite
+  };
   struct TimerItem {
     int64_t at;
     TimerKind kind;
     SubscriptionId id;  // subscriptions
-    std::string etag;   // publications
+    std::string etag;   // PublicationExpiry, PublicationWrite: the presentity's AOR
     bool operator>(const TimerItem& o) const { return at > o.at; }
   };
 
@@ -278,6 +325,8 @@ class PresenceService {
                         EndpointPresence endpoint, uint32_t expires);
   const SourceParser* parserFor(std::string_view content_type) const;
   void removePublication(Presentity& p, const std::string& etag);
+  void armPublicationExpiry(Presentity& p, int64_t at);
+  void expirePublications(Presentity& p, int64_t now);
   std::shared_ptr<const std::string> body(Presentity& p, int format, ViewId view);
   uint32_t clampExpires(std::optional<uint32_t> asked, uint32_t min, uint32_t max,
                         uint32_t fallback, bool& too_brief) const;
@@ -291,8 +340,13 @@ class PresenceService {
   void removeSubscription(SubscriptionId id);
   void reevaluate(Presentity& p);
   ViewId viewFor(const Subscription& s) const;
+  void announceWatcher(const Subscription& s, std::string_view event, bool terminated);
 
   void persistPublication(const Presentity& p, const Publication& pub);
+  // Brings the store up to date with p's publications now, or once the write
+  // interval since the last write is over (rapid modifies coalesce into one write).
+  void syncPublications(Presentity& p);
+  void writePublications(Presentity& p);
   void persistSubscription(Subscription& s);  // also moves the reserved CSeq bound
   void persistRule(std::string_view presentity, const WatcherRule& rule);
   void restorePublication(const PresenceRecord& record);
@@ -310,6 +364,7 @@ class PresenceService {
   std::vector<std::pair<std::string, SourceParser>> parsers_;  // by content type
   std::function<void(int64_t)> wakeup_;
   ViewResolver view_resolver_;
+  WatcherListener watcher_listener_;
 
   std::unordered_map<std::string, std::unique_ptr<Presentity>> presentities_;
   RegistrationSource registration_source_;

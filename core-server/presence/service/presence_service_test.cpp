@@ -211,6 +211,81 @@ TEST_CASE_FIXTURE(Fixture, "publication formats are pluggable, and persisted wit
   CHECK(unsupported.accept == "application/pidf+xml, application/x-test");
 }
 
+TEST_CASE_FIXTURE(Fixture, "publish: rapid modifies are written once per interval, latest wins") {
+  PublishResult r = service->publish(publishOf(kAlice, pidf("sip:a", true), 600));
+  REQUIRE(r.status == 200);
+  const size_t first_writes = store.writes();
+  std::string etag = r.etag;
+  for (int i = 0; i < 5; ++i) {
+    advance(100);
+    PublishResult m = service->publish(
+        publishOf(kAlice, pidf("sip:a", true, "busy", "n" + std::to_string(i)), 600, etag));
+    REQUIRE(m.status == 200);
+    etag = m.etag;
+  }
+  CHECK(store.writes() == first_writes);  // held back; watchers saw every change at once
+  REQUIRE(presenceOf(kAlice).note);
+  CHECK(presenceOf(kAlice).note->text == "n4");
+  advance(499);
+  CHECK(store.writes() == first_writes);
+  advance(1);  // the interval since the first write is over: one erase, one save
+  CHECK(store.writes() == first_writes + 2);
+  std::vector<PresenceRecord> records = store.load();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].key == etag);
+  CHECK(records[0].value.find("n4") != std::string::npos);
+  // A removal is written at once, even while a modify is held back.
+  advance(100);
+  PublishResult held = service->publish(publishOf(kAlice, pidf("sip:a", true, "away"), 600, etag));
+  REQUIRE(held.status == 200);
+  CHECK(store.load()[0].key == etag);
+  CHECK(service->publish(publishOf(kAlice, "", 0, held.etag)).status == 200);
+  CHECK(store.count(RecordKind::Publication) == 0);
+  advance(1000);
+  CHECK(store.count(RecordKind::Publication) == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "publish: a modified or refreshed publication expires at its new time") {
+  PublishResult r = service->publish(publishOf(kAlice, pidf("sip:a", true, "busy"), 60));
+  REQUIRE(r.status == 200);
+  advance(10'000);
+  PublishResult m = service->publish(publishOf(kAlice, pidf("sip:a", true, "away"), 60, r.etag));
+  REQUIRE(m.status == 200);
+  CHECK(service->nextDeadlineMs() == 60'000);  // one deadline per presentity, re-armed when due
+  advance(50'000);                             // the first publication's time: nothing expires
+  CHECK(presenceOf(kAlice).availability == kAvailabilityAway);
+  CHECK(service->stats().publications_expired == 0);
+  advance(5'000);
+  CHECK(service->publish(publishOf(kAlice, "", 60, m.etag)).status == 200);  // refresh to 125 s
+  advance(9'999);  // 74.999 s: the modify's own expiry would have been 70 s
+  CHECK(presenceOf(kAlice).availability == kAvailabilityAway);
+  advance(50'000);  // 124.999 s
+  CHECK(presenceOf(kAlice).availability == kAvailabilityAway);
+  advance(1);
+  CHECK(presenceOf(kAlice).availability == kAvailabilityOffline);
+  CHECK(service->stats().publications_expired == 1);
+  CHECK(store.count(RecordKind::Publication) == 0);
+}
+
+TEST_CASE("publish: a clean shutdown writes the modify the interval held back") {
+  proxy::ManualClock clock;
+  testing::RecordingSink sink;
+  MemoryPresenceStateStore store;
+  std::string etag;
+  {
+    PresenceService service(clock, {}, sink, &store);
+    PublishResult r = service.publish(publishOf(kAlice, pidf("sip:a", true), 120));
+    REQUIRE(r.status == 200);
+    PublishResult m = service.publish(publishOf(kAlice, pidf("sip:a", true, "busy"), 120, r.etag));
+    REQUIRE(m.status == 200);
+    etag = m.etag;
+    CHECK(store.load()[0].key == r.etag);
+  }
+  std::vector<PresenceRecord> records = store.load();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].key == etag);
+}
+
 TEST_CASE("publish: persisted publications come back after a restart") {
   proxy::ManualClock clock;
   testing::RecordingSink sink;

@@ -35,8 +35,15 @@ Decision PresenceService::decide(std::string_view presentity, std::string_view w
       return *decision;
     }
   }
-  return domainOf(watcher) == domainOf(presentity) ? options_.local_default
-                                                   : options_.federated_default;
+  if (domainOf(watcher) == domainOf(presentity)) {
+    return options_.local_default;
+  }
+  if (options_.federated_decision) {  // a federation peer's own default
+    if (auto decision = options_.federated_decision(domainOf(watcher))) {
+      return *decision;
+    }
+  }
+  return options_.federated_default;
 }
 
 Subscription* PresenceService::findSubscription(SubscriptionId id) {
@@ -137,6 +144,7 @@ SubscribeResult PresenceService::subscribe(SubscribeRequest&& request) {
   }
   setSubscriptionExpiry(sub, expires);
   persistSubscription(sub);
+  announceWatcher(sub, "subscribe", false);
   return result;
 }
 
@@ -338,7 +346,22 @@ void PresenceService::removeSubscription(SubscriptionId id) {
   if (store_ != nullptr && s.expires_at_unix != 0) {
     store_->erase(RecordKind::Subscription, key);
   }
+  std::unique_ptr<Subscription> gone = std::move(it->second);
   subscriptions_.erase(it);
+  if (gone->expires_at_unix != 0) {  // fetches were never announced
+    // RFC 3857 §3.2.4: a NOTIFY that failed means the watcher went away (giveup).
+    const std::string& reason = gone->terminate_reason;
+    announceWatcher(*gone, reason.empty() ? std::string_view("giveup") : std::string_view(reason),
+                    true);
+  }
+}
+
+void PresenceService::announceWatcher(const Subscription& s, std::string_view event,
+                                      bool terminated) {
+  if (watcher_listener_) {
+    const WatcherInfo info{s.id, s.watcher, s.decision, s.status(), s.expires_at_unix};
+    watcher_listener_(WatcherChange{s.presentity, info, event, terminated});
+  }
 }
 
 // ---- Rules ----
@@ -384,11 +407,13 @@ void PresenceService::reevaluate(Presentity& p) {
     if (decision == s->decision) {
       continue;
     }
+    const bool was_pending = s->decision == Decision::Confirm;
     s->decision = decision;
     if (decision == Decision::Reject) {
       terminate(*s, "rejected");
       continue;
     }
+    announceWatcher(*s, was_pending ? "approved" : "subscribe", false);
     s->owed = true;
     schedule(*s);
   }

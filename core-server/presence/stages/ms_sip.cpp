@@ -7,6 +7,7 @@
 #include "proxy/base/random.h"
 #include "proxy/base/strings.h"
 #include "proxy/routing/shard_router.h"
+#include "proxy/routing/subscription_responses.h"
 
 namespace core::presence::ms_sip {
 
@@ -58,32 +59,13 @@ void replyWithBody(RequestContext& ctx, int status, std::string_view content_typ
 }
 
 std::optional<DialogState> dialogOf(RequestContext& ctx, std::string_view user) {
-  const proxy::sip::SipMessage& request = ctx.request;
-  auto from = request.from();
-  auto to = request.to();
-  auto cseq = request.cseq();
-  auto contact = proxy::sip::NameAddr::parse(request.header(HeaderName::Contact));
-  if (!from || from->tag().empty() || !to || !cseq || !request.has(HeaderName::Contact) ||
-      !contact || contact->isWildcard()) {
-    ctx.router.reply(ctx, 400, "Bad From, To, CSeq or Contact");
-    return std::nullopt;
-  }
-  if (request.has(HeaderName::Expires) && !request.expires()) {
-    ctx.router.reply(ctx, 400, "Bad Expires");
+  auto subscriber = proxy::routing::subscriberDialogOf(ctx);
+  if (!subscriber) {
     return std::nullopt;
   }
   DialogState d;
-  d.call_id = std::string(request.callId());
-  d.remote_tag = std::string(from->tag());
-  d.local_uri = std::string(to->uriText());
-  d.remote_uri = std::string(from->uriText());
-  d.remote_target = std::string(contact->uriText());
-  for (std::string_view route : request.headers(HeaderName::RecordRoute)) {
-    d.route_set.emplace_back(route);
-  }
+  std::move(*subscriber).moveInto(d);
   d.local_contact = dialogContact(user, ctx.flow, ctx.router.us(), ctx.router.shardId());
-  d.flow_token = ctx.flow.token();
-  d.remote_cseq = cseq->number;
   return d;
 }
 

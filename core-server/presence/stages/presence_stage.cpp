@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core-server/presence/stages/presence_stage.h"
 
+#include <algorithm>
+
+#include "core-server/presence/stages/ms_sip.h"
 #include "core-server/registrar/register_request.h"
+#include "proxy/base/clock.h"
 #include "proxy/base/counters.h"
 #include "proxy/base/strings.h"
 #include "proxy/routing/shard_router.h"
+#include "proxy/routing/subscription_responses.h"
 
 namespace core::presence {
 
@@ -16,7 +21,7 @@ using proxy::sip::Method;
 namespace {
 
 constexpr std::string_view kPresence = "presence";
-constexpr std::string_view kAllowEvents = "presence";
+constexpr std::string_view kAllowEvents = "presence, presence.winfo";
 
 // The renderer for the watcher's Accept (RFC 3856 §6.7: PIDF when absent); -1 if none.
 int chooseFormat(const proxy::sip::SipMessage& request, const RendererRegistry& renderers) {
@@ -46,6 +51,15 @@ std::string reasonPhrase(std::string_view text) {
     }
   }
   return out;
+}
+
+// RFC 3857 §3.2.1: application/watcherinfo+xml, the default when Accept is absent.
+bool acceptsWatcherInfo(const proxy::sip::SipMessage& request) {
+  std::vector<std::string_view> accepted = request.tokens(HeaderName::Accept);
+  return accepted.empty() || std::any_of(accepted.begin(), accepted.end(), [](auto token) {
+           std::string type = proxy::toLower(mediaType(token));
+           return type == StandardWinfo::kContentType || type == "*/*" || type == "application/*";
+         });
 }
 
 void replyBadEvent(RequestContext& ctx) {
@@ -84,18 +98,87 @@ EventHeader parseEvent(std::string_view value) {
 
 std::string dialogContact(std::string_view user, const proxy::transport::Flow& flow,
                           const proxy::routing::LocalAddresses& us, unsigned shard) {
-  std::string host = proxy::routing::hostPort(flow.local);
-  if (flow.local.family() == AF_UNSPEC || host.starts_with("0.0.0.0:") ||
-      host.starts_with("[::]:")) {
-    host = us.sentBy(flow.protocol);  // a wildcard listener: name the configured one
+  return proxy::routing::notifierContact(user, flow, us, shard);
+}
+
+// List members' shards as seen from this stage.
+class PresenceStage::StageShards final : public MemberShards {
+ public:
+  StageShards(PresenceStage& stage, proxy::routing::ShardRouter& router, StageRunner run)
+      : stage_(stage), router_(router), run_(std::move(run)) {}
+  unsigned here() const override { return router_.shardId(); }
+  unsigned ownerOf(std::string_view aor) const override {
+    return run_ ? router_.ownerOfAor(aor) : router_.shardId();  // no runner: one shard
   }
-  std::string contact = "<sip:";
-  contact.append(user).append("@").append(host);
-  contact.append(";transport=")
-      .append(proxy::toLower(proxy::transport::protocolName(flow.protocol)));
-  contact.append(";").append(proxy::routing::ShardRouter::kShardParam).append("=");
-  contact.append(std::to_string(shard)).append(">");
-  return contact;
+  void run(unsigned shard,
+           std::function<void(PresenceService&, StandardEventList*)> task) override {
+    if (shard == here()) {
+      task(stage_.service_, stage_.eventlist_.get());
+      return;
+    }
+    run_(shard, [task = std::move(task)](PresenceStage& there) {
+      task(there.service_, there.eventlist_.get());
+    });
+  }
+
+ private:
+  PresenceStage& stage_;
+  proxy::routing::ShardRouter& router_;
+  StageRunner run_;
+};
+
+PresenceStage::PresenceStage(PresenceService& service, const registrar::UserDirectory& users,
+                             std::string realm)
+    : service_(service), users_(users), realm_(std::move(realm)) {}
+
+PresenceStage::~PresenceStage() {
+  timer_.reset();
+  eventlist_.reset();  // stops watching its members while shards_ and the service exist
+  if (winfo_) {
+    service_.setWatcherListener(nullptr);
+  }
+}
+
+SipNotifier& PresenceStage::notifier(proxy::routing::ShardRouter& router) {
+  if (!notifier_) {
+    notifier_ = std::make_unique<SipNotifier>(router);
+  }
+  return *notifier_;
+}
+
+void PresenceStage::startTimer(proxy::routing::ShardRouter& router) {
+  if (!timer_) {
+    timer_ = std::make_unique<proxy::uv::Timer>(router.shard().loop(), [this] {
+      if (winfo_) {
+        winfo_->expire();
+      }
+      if (eventlist_) {
+        eventlist_->expire();
+      }
+    });
+    timer_->start(1000, 1000);
+  }
+}
+
+StandardWinfo& PresenceStage::winfo(RequestContext& ctx) {
+  if (!winfo_) {
+    winfo_ = std::make_unique<StandardWinfo>(service_, notifier(ctx.router),
+                                             proxy::SystemClock::instance());
+    service_.setWatcherListener(
+        [w = winfo_.get()](const WatcherChange& change) { w->onWatcherChange(change); });
+    startTimer(ctx.router);
+  }
+  return *winfo_;
+}
+
+void PresenceStage::enableEventLists(proxy::routing::ShardRouter& router,
+                                     StandardEventList::ContactLists contacts, StageRunner run) {
+  shards_ = std::make_unique<StageShards>(*this, router, std::move(run));
+  eventlist_ = std::make_unique<StandardEventList>(
+      service_, notifier(router), proxy::SystemClock::instance(), *shards_,
+      router.us().sentBy(proxy::transport::Protocol::Tcp));
+  eventlist_->setContactLists(std::move(contacts));
+  startTimer(router);
 }
 
 Verdict PresenceStage::onRequest(proxy::routing::ContextPtr& ctx) {
@@ -115,7 +198,13 @@ Verdict PresenceStage::onRequest(proxy::routing::ContextPtr& ctx) {
     return Verdict::Continue;  // not a presentity of ours
   }
   const std::string aor = registrar::canonicalAor(*uri);
-  if (users_.lookup(aor, realm_, uri->host()) == nullptr) {
+  if (eventlist_ && method == Method::Subscribe &&
+      uri->param(StandardEventList::kListParam) != nullptr &&
+      users_.lookup(aor, realm_, uri->host()) != nullptr) {
+    return onListSubscribe(*ctx, aor, uri->user());
+  }
+  if (users_.lookup(aor, realm_, uri->host()) == nullptr &&
+      !(service_presentity_ && service_presentity_(aor))) {
     ctx->router.reply(*ctx, 404, "Not Found");
     return Verdict::Done;
   }
@@ -172,6 +261,9 @@ Verdict PresenceStage::onSubscribe(RequestContext& ctx, const std::string& aor,
                                    std::string_view user) {
   const proxy::sip::SipMessage& request = ctx.request;
   EventHeader event = parseEvent(request.header(HeaderName::Event));
+  if (event.package == StandardWinfo::kEvent) {
+    return onWinfoSubscribe(ctx, aor, user, std::move(event.id));
+  }
   if (event.package != kPresence) {
     replyBadEvent(ctx);
     return Verdict::Done;
@@ -181,21 +273,9 @@ Verdict PresenceStage::onSubscribe(RequestContext& ctx, const std::string& aor,
     ctx.router.reply(ctx, 406, "Not Acceptable", {{"Accept", "application/pidf+xml"}});
     return Verdict::Done;
   }
-  auto from = request.from();
-  auto to = request.to();
-  auto cseq = request.cseq();
-  auto contact = proxy::sip::NameAddr::parse(request.header(HeaderName::Contact));
-  if (!from || from->tag().empty() || !to || !cseq) {
-    ctx.router.reply(ctx, 400, "Bad From, To or CSeq");
-    return Verdict::Done;
-  }
-  if (!request.has(HeaderName::Contact) || !contact || contact->isWildcard()) {
-    ctx.router.reply(ctx, 400, "Missing Contact");
-    return Verdict::Done;
-  }
-  if (request.has(HeaderName::Expires) && !request.expires()) {
-    ctx.router.reply(ctx, 400, "Bad Expires");
-    return Verdict::Done;
+  auto dialog = ms_sip::dialogOf(ctx, user);
+  if (!dialog) {
+    return Verdict::Done;  // answered 400
   }
   const std::string watcher = requesterAor(ctx);
   if (watcher.empty()) {
@@ -212,35 +292,49 @@ Verdict PresenceStage::onSubscribe(RequestContext& ctx, const std::string& aor,
     subscribe.benotify = subscribe.benotify || proxy::toLower(option) == "ms-benotify";
   }
   subscribe.expires = request.expires();
-  DialogState& d = subscribe.dialog;
-  d.call_id = std::string(request.callId());
-  d.remote_tag = std::string(from->tag());
-  d.local_uri = std::string(to->uriText());
-  d.remote_uri = std::string(from->uriText());
-  d.remote_target = std::string(contact->uriText());
-  for (std::string_view route : request.headers(HeaderName::RecordRoute)) {
-    d.route_set.emplace_back(route);
-  }
-  d.local_contact = dialogContact(user, ctx.flow, ctx.router.us(), ctx.router.shardId());
-  d.flow_token = ctx.flow.token();
-  d.remote_cseq = cseq->number;
-  std::string our_contact = d.local_contact;
+  subscribe.dialog = std::move(*dialog);
+  std::string our_contact = subscribe.dialog.local_contact;
   SubscribeResult result = service_.subscribe(std::move(subscribe));
   replySubscribe(ctx, result, our_contact);
   return Verdict::Done;
 }
 
-Verdict PresenceStage::onInDialogSubscribe(RequestContext& ctx) {
-  const proxy::sip::SipMessage& request = ctx.request;
-  auto from = request.from();
-  auto to = request.to();
-  auto cseq = request.cseq();
-  if (!from || !to || !cseq) {
-    ctx.router.reply(ctx, 400, "Bad From, To or CSeq");
+Verdict PresenceStage::onWinfoSubscribe(RequestContext& ctx, const std::string& aor,
+                                        std::string_view user, std::string event_id) {
+  if (requesterAor(ctx) != aor) {
+    static auto forbidden = proxy::counters::get("presence.winfo.forbidden");
+    forbidden.add();
+    ctx.router.reply(ctx, 403, "Only The Presentity May Watch Its Watchers");
     return Verdict::Done;
   }
-  auto id = service_.findDialog(request.callId(), to->tag(), from->tag());
+  if (!acceptsWatcherInfo(ctx.request)) {
+    ctx.router.reply(ctx, 406, "Not Acceptable",
+                     {{"Accept", std::string(StandardWinfo::kContentType)}});
+    return Verdict::Done;
+  }
+  return subscribeHeld(ctx, user, Owner::Winfo, [&](DialogState dialog) {
+    return winfo(ctx).subscribe(aor, std::move(event_id), std::move(dialog), ctx.request.expires());
+  });
+}
+
+Verdict PresenceStage::onInDialogSubscribe(RequestContext& ctx) {
+  const proxy::sip::SipMessage& request = ctx.request;
+  auto ids = proxy::routing::inDialogIdsOf(ctx);
+  if (!ids) {
+    return Verdict::Done;  // answered 400
+  }
+  auto id = service_.findDialog(ids->call_id, ids->local_tag, ids->remote_tag);
   const Subscription* s = id ? service_.subscription(*id) : nullptr;
+  if (s == nullptr && winfo_) {
+    if (auto winfo_id = winfo_->findDialog(ids->call_id, ids->local_tag, ids->remote_tag)) {
+      return onInDialogHeld(ctx, *winfo_id, Owner::Winfo);
+    }
+  }
+  if (s == nullptr && eventlist_) {
+    if (auto list_id = eventlist_->findDialog(ids->call_id, ids->local_tag, ids->remote_tag)) {
+      return onInDialogHeld(ctx, *list_id, Owner::EventList);
+    }
+  }
   if (s == nullptr) {
     static auto unknown = proxy::counters::get("presence.subscribe.unknown_dialog");
     unknown.add();
@@ -251,39 +345,101 @@ Verdict PresenceStage::onInDialogSubscribe(RequestContext& ctx) {
     replyBadEvent(ctx);
     return Verdict::Done;
   }
-  if (request.has(HeaderName::Expires) && !request.expires()) {
-    ctx.router.reply(ctx, 400, "Bad Expires");
+  if (proxy::routing::rejectedBadExpires(ctx)) {
     return Verdict::Done;
   }
   std::string our_contact = s->dialog.local_contact;
-  std::string target;
-  if (auto contact = proxy::sip::NameAddr::parse(request.header(HeaderName::Contact));
-      contact && !contact->isWildcard() && request.has(HeaderName::Contact)) {
-    target = std::string(contact->uriText());
-  }
   SubscribeResult result =
-      service_.refresh(*id, request.expires(), cseq->number, std::move(target), ctx.flow.token());
+      service_.refresh(*id, request.expires(), ids->cseq, proxy::routing::refreshedTarget(request),
+                       ctx.flow.token());
   replySubscribe(ctx, result, our_contact);
   return Verdict::Done;
 }
 
+Verdict PresenceStage::onInDialogHeld(RequestContext& ctx, SubscriptionId id, Owner owner) {
+  const proxy::sip::SipMessage& request = ctx.request;
+  const std::string_view package = owner == Owner::Winfo ? StandardWinfo::kEvent : kPresence;
+  if (parseEvent(request.header(HeaderName::Event)).package != package) {
+    replyBadEvent(ctx);
+    return Verdict::Done;
+  }
+  if (proxy::routing::rejectedBadExpires(ctx)) {
+    return Verdict::Done;
+  }
+  // Both hold their dialogs the same way: look up, then refresh (full state again).
+  auto refresh = [&](auto& held) {
+    std::string our_contact = held.dialog(id)->local_contact;
+    SubscribeResult result =
+        held.refresh(id, request.expires(), request.cseq()->number,
+                     proxy::routing::refreshedTarget(request), ctx.flow.token());
+    replySubscribe(ctx, result, our_contact, owner);
+  };
+  if (owner == Owner::Winfo) {
+    refresh(*winfo_);
+  } else {
+    refresh(*eventlist_);
+  }
+  return Verdict::Done;
+}
+
+Verdict PresenceStage::onListSubscribe(RequestContext& ctx, const std::string& aor,
+                                       std::string_view user) {
+  const proxy::sip::SipMessage& request = ctx.request;
+  EventHeader event = parseEvent(request.header(HeaderName::Event));
+  if (event.package != kPresence) {
+    replyBadEvent(ctx);
+    return Verdict::Done;
+  }
+  if (requesterAor(ctx) != aor) {
+    ctx.router.reply(ctx, 403, "Only The Owner May Subscribe To A List");
+    return Verdict::Done;
+  }
+  if (!ms_sip::supports(request, "eventlist")) {
+    // RFC 4662 §5.1: a list URI requires the extension.
+    ctx.router.reply(ctx, 421, "Extension Required", {{"Require", "eventlist"}});
+    return Verdict::Done;
+  }
+  return subscribeHeld(ctx, user, Owner::EventList, [&](DialogState dialog) {
+    return eventlist_->subscribe(aor, std::string(request.requestUri()), std::move(event.id),
+                                 std::move(dialog), request.expires());
+  });
+}
+
+Verdict PresenceStage::subscribeHeld(
+    RequestContext& ctx, std::string_view user, Owner owner,
+    const std::function<SubscribeResult(DialogState dialog)>& subscribe) {
+  auto dialog = ms_sip::dialogOf(ctx, user);
+  if (!dialog) {
+    return Verdict::Done;  // answered 400
+  }
+  std::string our_contact = dialog->local_contact;
+  replySubscribe(ctx, subscribe(std::move(*dialog)), our_contact, owner);
+  return Verdict::Done;
+}
+
 void PresenceStage::replySubscribe(RequestContext& ctx, const SubscribeResult& result,
-                                   std::string_view contact) {
+                                   std::string_view contact, Owner owner) {
   if (result.status >= 300) {
-    proxy::routing::HeaderList headers;
-    if (result.status == 423) {
-      headers.emplace_back("Min-Expires", std::to_string(result.min_expires));
-    }
-    ctx.router.reply(ctx, result.status, result.reason, headers);
+    proxy::routing::replySubscribeRefused(ctx, result.status, result.reason, result.min_expires);
     return;
   }
-  proxy::sip::ResponseBuilder builder(ctx.request, result.status, result.reason);
-  builder.toTag(result.local_tag);
-  builder.header("Server", ctx.router.config().server_name);
-  builder.header("Expires", std::to_string(result.expires));
-  builder.header("Contact", contact);
-  ctx.router.replyBytes(ctx, result.status, builder.build());
-  service_.sendOwedNotify(result.id);  // after the 2xx, on the same flow
+  proxy::routing::HeaderList extra;
+  if (owner == Owner::EventList) {
+    extra.emplace_back("Require", "eventlist");  // RFC 4662 §5.1: this is a list subscription
+  }
+  proxy::routing::replySubscribeAccepted(ctx, result.status, result.reason, result.local_tag,
+                                         result.expires, contact, extra);
+  switch (owner) {  // the first NOTIFY: after the 2xx, on the same flow
+    case Owner::Presence:
+      service_.sendOwedNotify(result.id);
+      break;
+    case Owner::Winfo:
+      winfo_->sendOwedNotify(result.id);
+      break;
+    case Owner::EventList:
+      eventlist_->sendOwedNotify(result.id);
+      break;
+  }
 }
 
 }  // namespace core::presence

@@ -70,7 +70,7 @@ void SipNotifier::sendNotify(const NotifyMessage& m) {
   if (request) {
     flow = proxy::transport::Flow::fromToken(m.dialog->flow_token);
     if (!flow) {
-      flow = proxy::routing::resolveNextHop(*request, router_.us());
+      flow = router_.nextHopFor(*request);
     }
   }
   if (!request || !flow) {

@@ -432,6 +432,24 @@ static void on_sent_im(PurpleAccount* acct, const char* receiver, const char* me
   emit("im-sent", "to", receiver, "text", message, NULL);
 }
 
+// Group chat (persistent chat rooms, sipe-groupchat.c): joins and posts seen by libpurple.
+static void on_chat_joined(PurpleConversation* conv, gpointer data) {
+  (void)data;
+  if (purple_conversation_get_account(conv) != account) return;
+  emit("chat-joined", "name", purple_conversation_get_name(conv), "title",
+       purple_conversation_get_title(conv), NULL);
+}
+
+static void on_received_chat(PurpleAccount* acct, char* sender, char* message,
+                             PurpleConversation* conv, PurpleMessageFlags flags, gpointer data) {
+  (void)data;
+  if (acct != account) return;
+  char* plain = purple_markup_strip_html(message);
+  emit("chat", "from", sender, "text", plain, "room", purple_conversation_get_name(conv), "kind",
+       message_kind(flags), NULL);
+  g_free(plain);
+}
+
 static void on_typing(PurpleAccount* acct, const char* name, gpointer data) {
   (void)data;
   if (acct != account) return;
@@ -460,6 +478,10 @@ static void connect_signals(void) {
                         PURPLE_CALLBACK(on_received_im), NULL);
   purple_signal_connect(purple_conversations_get_handle(), "sent-im-msg", &handle,
                         PURPLE_CALLBACK(on_sent_im), NULL);
+  purple_signal_connect(purple_conversations_get_handle(), "chat-joined", &handle,
+                        PURPLE_CALLBACK(on_chat_joined), NULL);
+  purple_signal_connect(purple_conversations_get_handle(), "received-chat-msg", &handle,
+                        PURPLE_CALLBACK(on_received_chat), NULL);
   purple_signal_connect(purple_conversations_get_handle(), "buddy-typing", &handle,
                         PURPLE_CALLBACK(on_typing), NULL);
   purple_signal_connect(purple_conversations_get_handle(), "buddy-typing-stopped", &handle,
@@ -546,6 +568,40 @@ static void command_remove_buddy(const char* args) {
   g_free(uri);
 }
 
+// "join chat ma-chan://…": sipe's chat join component is the room URI ("uri").
+static void command_join_chat(const char* uri) {
+  PurpleConnection* gc = purple_account_get_connection(account);
+  if (!gc || !*uri) {
+    emit("error", "command", "join chat", "message", gc ? "no uri" : "not connected", NULL);
+    return;
+  }
+  GHashTable* components = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert(components, g_strdup("uri"), g_strdup(uri));
+  serv_join_chat(gc, components);
+  g_hash_table_destroy(components);
+}
+
+// "send chat <room name> <text>": the room name is the conversation's name or title.
+static void command_send_chat(const char* args) {
+  const char* space = strchr(args, ' ');
+  char* name = space ? g_strndup(args, (gsize)(space - args)) : g_strdup(args);
+  PurpleConversation* found = NULL;
+  for (GList* item = purple_get_chats(); item && space; item = item->next) {
+    PurpleConversation* conv = item->data;
+    if (purple_conversation_get_account(conv) == account &&
+        (g_strcmp0(purple_conversation_get_name(conv), name) == 0 ||
+         g_strcmp0(purple_conversation_get_title(conv), name) == 0)) {
+      found = conv;
+    }
+  }
+  if (!found) {
+    emit("error", "command", "send chat", "message", "no such chat", "room", name, NULL);
+  } else {
+    purple_conv_chat_send(PURPLE_CONV_CHAT(found), space + 1);
+  }
+  g_free(name);
+}
+
 static void command_list_buddies(void) {
   GSList* buddies = purple_find_buddies(account, NULL);
   for (GSList* item = buddies; item; item = item->next) {
@@ -570,6 +626,10 @@ static void run_command(const char* line) {
     command_add_buddy(line + strlen("add buddy "));
   } else if (g_str_has_prefix(line, "remove buddy ")) {
     command_remove_buddy(line + strlen("remove buddy "));
+  } else if (g_str_has_prefix(line, "join chat ")) {
+    command_join_chat(line + strlen("join chat "));
+  } else if (g_str_has_prefix(line, "send chat ")) {
+    command_send_chat(line + strlen("send chat "));
   } else if (strcmp(line, "list buddies") == 0) {
     command_list_buddies();
   } else if (strcmp(line, "ping") == 0) {

@@ -191,6 +191,14 @@ class SipePeer:
     def send_im(self, uri, text):
         self.command("send im %s %s" % (uri, text.replace("\n", " ")))
 
+    def join_chat(self, room_uri):
+        """Joins a persistent chat room (ma-chan://…); sipe must have reached the chat server."""
+        self.command("join chat %s" % room_uri)
+
+    def send_chat(self, room_name, text):
+        """Posts to a joined room, named as the driver's "chat-joined" event named it."""
+        self.command("send chat %s %s" % (room_name, text.replace("\n", " ")))
+
     def send_typing(self, uri):
         self.command("send typing %s" % uri)
 

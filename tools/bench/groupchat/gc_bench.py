@@ -5,8 +5,10 @@ per session), then posts fanned out to rooms of 10, 100 and 1,000 participants (
 second, deliveries per second, p99 post-to-delivery latency, server CPU per 1,000
 deliveries).
 
-A Python asyncio driver (../im/sipdrv.py) holds N TCP connections, each with an INVITE
-session to the channel service (sip:ocschat-channel@domain); the rooms come from the
+A Python asyncio driver (../im/sipdrv.py) holds N INVITE sessions to the channel service
+(sip:ocschat-channel@domain), each its own user, Call-ID and dialog, over ceil(N/K) TCP
+connections: K = --sessions-per-connection, 1 (a client per connection) by default; K > 1
+is an edge proxy carrying many users' sessions on one flow. The rooms come from the
 generated confabd YAML (`groupchat: rooms:`). Server on CPU 1, driver on CPU 0; server CPU
 from /proc as in ../bench.py, the driver's own CPU apart. Loopback only, every wait bounded.
 """
@@ -30,8 +32,8 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "im"))
 
 import bench  # noqa: E402
-from sipdrv import (CONTACT_URI, DOMAIN, OFFER_SDP, TO_TAG, Cpu, Pacer, SipConn,  # noqa: E402
-                    now, percentile)
+from sipdrv import (CONTACT_URI, DOMAIN, HOST, OFFER_SDP, TO_TAG, Cpu, Pacer,  # noqa: E402
+                    SipConn, header, now, percentile)
 
 CHANNEL = f"sip:ocschat-channel@{DOMAIN}"
 NS = "urn:parlano:xml:ns:xccos"
@@ -39,6 +41,7 @@ ROOM_SIZES = (10, 100, 1000)
 _CHAT = re.compile(rb"<chat>T([0-9.]+)</chat>")
 _CHANIB = re.compile(rb"<chanib\b[^>]*>")
 _ATTR = re.compile(rb'\b(name|uri)="([^"]*)"')
+_CALLID = re.compile(rb"\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]+)", re.I)
 _envids = iter(range(1000, 10**9))
 
 
@@ -69,13 +72,15 @@ class GcConfab(bench.Confab):
 
 
 class Inbox:
-    """What the sessions receive: replies (by envid), chat deliveries with latency."""
+    """What the sessions receive: chat deliveries with latency, which sessions (by Call-ID:
+    several may share a connection) got their rpl:join / rpl:getserverinfo."""
 
     def __init__(self):
         self.deliveries = 0
         self.lat: list[float] = []
         self.infos = 0
-        self.joined: set[int] = set()
+        self.joined: set[bytes] = set()
+        self.served: set[bytes] = set()
         self.search: bytes | None = None
 
     def __call__(self, conn, method, head, body):
@@ -88,40 +93,76 @@ class Inbox:
                 self.deliveries += 1
                 self.lat.append((t - float(m.group(1))) * 1000.0)
         if b"rpl:join" in body and b'code="200"' in body:
-            self.joined.add(id(conn))
+            self.joined.add(header(head, _CALLID))
+        if b"rpl:getserverinfo" in body and b'code="200"' in body:
+            self.served.add(header(head, _CALLID))
         if b"rpl:chansrch" in body:
             self.search = body
 
 
 class Session:
-    def __init__(self, conn: SipConn):
+    """One user's channel dialog on `conn`, which other users' sessions may share (then the
+    user and tag are the session's own, not the connection's)."""
+
+    def __init__(self, conn: SipConn, user: str | None = None, tag: str | None = None):
         self.conn = conn
-        self.call_id = f"gc-{conn.tag}"
+        self.user = user or conn.user
+        self.aor = f"sip:{self.user}@{DOMAIN}"
+        self.tag = tag or conn.tag
+        self.call_id = f"gc-{self.tag}"
         self.cseq = 1
         self.target = CHANNEL
         self.to_tag = None
 
+    def request(self, method: str, ruri: str, cseq: int, extra: str = "", body: bytes = b"",
+                content_type: str | None = None) -> bytes:
+        """SipConn.request with this session's user and tag."""
+        port = self.conn.port
+        lines = [
+            f"{method} {ruri} SIP/2.0",
+            f"Via: SIP/2.0/TCP {HOST}:{port};branch=z9hG4bK{self.call_id}-{cseq}{method[0]}",
+            "Max-Forwards: 70",
+            f"From: <{self.aor}>;tag={self.tag}",
+            f"To: <{CHANNEL}>" + (f";tag={self.to_tag}" if self.to_tag else ""),
+            f"Call-ID: {self.call_id}",
+            f"CSeq: {cseq} {method}",
+            f"Contact: <sip:{self.user}@{HOST}:{port};transport=tcp>",
+        ]
+        if extra:
+            lines.append(extra)
+        if content_type:
+            lines.append(f"Content-Type: {content_type}")
+        lines.append(f"Content-Length: {len(body)}\r\n\r\n")
+        return "\r\n".join(lines).encode() + body
+
     async def open(self, timeout=30.0) -> int:
         extra = "Supported: timer\r\nSession-Expires: 1800"
-        data = self.conn.request("INVITE", CHANNEL, f"<{CHANNEL}>", self.call_id, 1, extra,
-                                 OFFER_SDP.encode(), "application/sdp")
+        data = self.request("INVITE", CHANNEL, 1, extra, OFFER_SDP.encode(), "application/sdp")
         status, head, _ = await asyncio.wait_for(
             self.conn.send_request(data, self.call_id, 1), timeout)
         if status != 200:
             return status
         self.to_tag = TO_TAG.search(head).group(1).decode()
         self.target = CONTACT_URI.search(head).group(1).decode()
-        ack = self.conn.request("ACK", self.target, f"<{CHANNEL}>", self.call_id, 1,
-                                to_tag=self.to_tag)
-        self.conn.transport.write(ack)
+        self.conn.transport.write(self.request("ACK", self.target, 1))
         return status
 
     def info(self, inner: str) -> asyncio.Future:
         self.cseq += 1
         body = f'<xccos ver="1" envid="{next(_envids)}" xmlns="{NS}">{inner}</xccos>'.encode()
-        data = self.conn.request("INFO", self.target, f"<{CHANNEL}>", self.call_id, self.cseq,
-                                 body=body, content_type="text/plain", to_tag=self.to_tag)
+        data = self.request("INFO", self.target, self.cseq, body=body, content_type="text/plain")
         return self.conn.send_request(data, self.call_id, self.cseq)
+
+    def bye(self) -> asyncio.Future:
+        self.cseq += 1
+        return self.conn.send_request(self.request("BYE", self.target, self.cseq), self.call_id,
+                                      self.cseq)
+
+    def forget_pending(self) -> None:
+        """Drops this session's unanswered transactions (not those of the others on conn)."""
+        key = self.call_id.encode()
+        for k in [k for k in self.conn.pending if k[0] == key]:
+            del self.conn.pending[k]
 
 
 def chanid(uri: str) -> str:
@@ -130,32 +171,89 @@ def chanid(uri: str) -> str:
 
 
 async def open_sessions(port: int, n: int, inbox: Inbox, concurrency: int, log,
-                        prefix: str = "g"):
-    """Opens n connections + channel sessions, `concurrency` at a time. Returns (sessions,
-    failures by reason)."""
+                        prefix: str = "g", per_conn: int = 1):
+    """Opens n channel sessions over ceil(n / per_conn) connections (session i on connection
+    i // per_conn, opened by its first session), `concurrency` INVITEs at a time. Returns
+    (sessions, failures by reason)."""
     loop = asyncio.get_event_loop()
     sessions: list[Session] = []
     fails: dict[str, int] = {}
     sem = asyncio.Semaphore(concurrency)
+    conns: dict[int, asyncio.Task] = {}
+
+    def connect(j: int) -> asyncio.Task:
+        if j not in conns:
+            user = f"{prefix}{j:05d}" if per_conn == 1 else f"{prefix}edge{j:04d}"
+            conns[j] = asyncio.ensure_future(asyncio.wait_for(loop.create_connection(
+                lambda: SipConn(user, on_request=inbox), bench.HOST, port), 30))
+        return conns[j]
 
     async def one(i):
         async with sem:
             try:
-                _, conn = await asyncio.wait_for(loop.create_connection(
-                    lambda: SipConn(f"{prefix}{i:05d}", on_request=inbox), bench.HOST, port), 30)
-                s = Session(conn)
+                _, conn = await connect(i // per_conn)
+                s = (Session(conn) if per_conn == 1 else
+                     Session(conn, f"{prefix}{i:05d}", f"{conn.tag}s{i}"))
                 st = await s.open()
                 if st == 200:
                     sessions.append(s)
                 else:
                     fails[str(st)] = fails.get(str(st), 0) + 1
-                    conn.close()
+                    if per_conn == 1:
+                        conn.close()
             except Exception as e:  # noqa: BLE001 - counted and reported
                 k = type(e).__name__
                 fails[k] = fails.get(k, 0) + 1
 
     await asyncio.gather(*(one(i) for i in range(n)))
     return sessions, fails
+
+
+def close_connections(sessions: list[Session]) -> None:
+    for conn in {id(s.conn): s.conn for s in sessions}.values():
+        conn.close()
+
+
+async def end_sessions(drop: list[Session], keep: list[Session]) -> dict[str, int]:
+    """Ends `drop`: closes the connections none of `keep` uses, sends BYE on the others.
+    Returns the BYEs' answers by code."""
+    kept = {id(s.conn) for s in keep}
+    close_connections([s for s in drop if id(s.conn) not in kept])
+    byes = [s.bye() for s in drop if id(s.conn) in kept]
+    codes: dict[str, int] = {}
+    for r in await asyncio.gather(*(asyncio.wait_for(b, 10) for b in byes),
+                                  return_exceptions=True):
+        code = type(r).__name__ if isinstance(r, BaseException) else str(r[0])
+        codes[code] = codes.get(code, 0) + 1
+    return codes
+
+
+async def probe(sessions: list[Session], inbox: Inbox, server, window: int) -> dict:
+    """cmd:getserverinfo on each session, `window` in flight: the 200 to the INFO, then the
+    rpl:getserverinfo INFO down that session's dialog (a session the server lost or mixed up
+    with another on the same flow gets 481 or no reply)."""
+    inbox.served.clear()
+    codes: dict[str, int] = {}
+    sem = asyncio.Semaphore(window)
+    meter = bench.CpuMeter(server.sid)
+    t0 = now()
+
+    async def one(s: Session):
+        async with sem:
+            try:
+                code = str((await asyncio.wait_for(s.info(
+                    f'<cmd id="cmd:getserverinfo" seqid="1"><data><sib domain="{DOMAIN}" '
+                    'infoType="123"/></data></cmd>'), 30))[0])
+            except Exception as e:  # noqa: BLE001 - counted and reported
+                code = type(e).__name__
+            codes[code] = codes.get(code, 0) + 1
+
+    await asyncio.gather(*(one(s) for s in sessions))
+    want = {s.call_id.encode() for s in sessions}
+    await wait_until(lambda: want <= inbox.served, 30)
+    wall, cpu = now() - t0, meter.stop()
+    return {"asked": len(sessions), "codes": codes, "replied": len(want & inbox.served),
+            "wall_s": round(wall, 2), "server_cpu_s": round(cpu, 3)}
 
 
 async def wait_until(pred, limit_s: float, step=0.05) -> bool:
@@ -185,7 +283,7 @@ async def post_run(server, poster: Session, room_uri: str, n: int, inbox: Inbox,
     inbox.deliveries, inbox.lat = 0, []
     pacer = Pacer(rate, window, posts)
     st = {"ok": 0, "fail": 0, "codes": {}, "ack": []}
-    author = poster.conn.aor
+    author = poster.aor
 
     def done(t0, fut):
         pacer.inflight -= 1
@@ -221,7 +319,7 @@ async def post_run(server, poster: Session, room_uri: str, n: int, inbox: Inbox,
     await settle(inbox, 0.3, 5.0)  # late or duplicate copies
     cpu, drv = meter.stop(), dcpu.stop()
     unanswered = pacer.inflight
-    poster.conn.pending.clear()
+    poster.forget_pending()
     return {
         "room_size": n, "offered_posts_per_s": rate, "posts_sent": pacer.sent,
         "posts_ok": st["ok"], "posts_failed": st["fail"] + unanswered, "codes": st["codes"],
@@ -245,43 +343,10 @@ def rss_kb() -> int:
     return 0
 
 
-async def run_all(args, plan, server: GcConfab, log) -> dict:
-    res: dict = {"notes": []}
-    inbox = Inbox()
-    n = plan["sessions"]
-    mem0 = bench.memory_kb(server.sid)
-    meter = bench.CpuMeter(server.sid)
-    dcpu = Cpu()
-    t0 = now()
-    sessions, fails = await open_sessions(server.port, n, inbox, plan["concurrency"], log)
-    setup_s = now() - t0
-    cpu, drv = meter.stop(), dcpu.stop()
-    await asyncio.sleep(1.0)
-    mem1 = bench.memory_kb(server.sid)
-    held = len(sessions)
-    res["sessions"] = {
-        "target": n, "held": held, "failures": fails, "setup_s": round(setup_s, 2),
-        "setup_per_s": round(held / setup_s) if setup_s else None,
-        "server_cpu_s": round(cpu, 3), "driver_cpu_s": round(drv, 3),
-        "cpu_ms_per_session": round(cpu * 1e3 / max(1, held), 3),
-        "pss_before_kb": mem0["pss_kb"], "pss_after_kb": mem1["pss_kb"],
-        "rss_before_kb": mem0["rss_kb"], "rss_after_kb": mem1["rss_kb"],
-        "pss_per_session_b": round((mem1["pss_kb"] - mem0["pss_kb"]) * 1024 / max(1, held)),
-        "rss_per_session_b": round((mem1["rss_kb"] - mem0["rss_kb"]) * 1024 / max(1, held)),
-        "driver_rss_kb": rss_kb(),
-    }
-    log(f"sessions: {res['sessions']}")
-    if not server.alive():
-        raise RuntimeError("confabd died while sessions were opened")
-    if held < sum(ROOM_SIZES):
-        raise RuntimeError(f"only {held} sessions held; rooms need {sum(ROOM_SIZES)}")
-    # Sessions still alive after a pause (none dropped by the server)?
-    await asyncio.sleep(plan["hold_s"])
-    alive = sum(1 for s in sessions if not s.conn.closed.done())
-    res["sessions"]["alive_after_hold"] = alive
-    res["sessions"]["hold_s"] = plan["hold_s"]
-
-    # Rooms: find their URIs, join 10 / 100 / 1,000 sessions.
+async def rooms_phase(plan, server: GcConfab, sessions: list[Session], inbox: Inbox,
+                      res: dict, log) -> dict[str, str]:
+    """Rooms: finds their URIs, joins 10 / 100 / 1,000 of the sessions, posts to each.
+    Returns the room URIs by name."""
     first = sessions[0]
     st = (await asyncio.wait_for(first.info(
         '<cmd id="cmd:chansrch" seqid="1"><data><qib qtype="BYNAME" criteria="Room" '
@@ -337,9 +402,60 @@ async def run_all(args, plan, server: GcConfab, log) -> dict:
         res["rooms"].append(u)
         if not server.alive():
             raise RuntimeError(f"confabd died in Room{size}")
+    return rooms
+
+
+async def run_all(args, plan, server: GcConfab, log) -> dict:
+    res: dict = {"notes": []}
+    inbox = Inbox()
+    n = plan["sessions"]
+    mem0 = bench.memory_kb(server.sid)
+    meter = bench.CpuMeter(server.sid)
+    dcpu = Cpu()
+    t0 = now()
+    k = plan["per_conn"]
+    sessions, fails = await open_sessions(server.port, n, inbox, plan["concurrency"], log,
+                                          per_conn=k)
+    setup_s = now() - t0
+    cpu, drv = meter.stop(), dcpu.stop()
+    await asyncio.sleep(1.0)
+    mem1 = bench.memory_kb(server.sid)
+    held = len(sessions)
+    res["sessions"] = {
+        "target": n, "held": held, "failures": fails, "setup_s": round(setup_s, 2),
+        "sessions_per_connection": k, "connections": -(-n // k),
+        "connections_open": len({id(s.conn) for s in sessions if not s.conn.closed.done()}),
+        "setup_per_s": round(held / setup_s) if setup_s else None,
+        "server_cpu_s": round(cpu, 3), "driver_cpu_s": round(drv, 3),
+        "cpu_ms_per_session": round(cpu * 1e3 / max(1, held), 3),
+        "pss_before_kb": mem0["pss_kb"], "pss_after_kb": mem1["pss_kb"],
+        "rss_before_kb": mem0["rss_kb"], "rss_after_kb": mem1["rss_kb"],
+        "pss_per_session_b": round((mem1["pss_kb"] - mem0["pss_kb"]) * 1024 / max(1, held)),
+        "rss_per_session_b": round((mem1["rss_kb"] - mem0["rss_kb"]) * 1024 / max(1, held)),
+        "driver_rss_kb": rss_kb(),
+    }
+    log(f"sessions: {res['sessions']}")
+    if not server.alive():
+        raise RuntimeError("confabd died while sessions were opened")
+    if held < sum(ROOM_SIZES) and not plan["hold_only"]:
+        raise RuntimeError(f"only {held} sessions held; rooms need {sum(ROOM_SIZES)}")
+    # Sessions still alive after a pause (none dropped by the server)?
+    await asyncio.sleep(plan["hold_s"])
+    alive = sum(1 for s in sessions if not s.conn.closed.done())
+    res["sessions"]["alive_after_hold"] = alive
+    res["sessions"]["hold_s"] = plan["hold_s"]
+    # ... and does each still answer, on its own dialog, on a shared connection too?
+    if plan["probe"]:
+        pr = await probe(sessions[:plan["probe"]], inbox, server, plan["concurrency"])
+        res["sessions"]["probe"] = pr
+        log(f"probe: {pr}")
+        if pr["replied"] < pr["asked"]:
+            res["notes"].append(f"getserverinfo probe: only {pr['replied']:,} of "
+                                f"{pr['asked']:,} sessions replied; INFO answers {pr['codes']}")
+    rooms = {} if plan["hold_only"] else await rooms_phase(plan, server, sessions, inbox,
+                                                             res, log)
     # Close every connection; memory after (leak indicator) once the server has let go.
-    for s in sessions:
-        s.conn.close()
+    close_connections(sessions)
     await asyncio.sleep(3.0)
     mem2 = bench.memory_kb(server.sid)
     res["sessions"]["pss_after_close_kb"] = mem2["pss_kb"]
@@ -350,11 +466,10 @@ async def run_all(args, plan, server: GcConfab, log) -> dict:
     # closed connections' sessions still count (then only size + 100 open, the rest 503).
     extra = size + 150
     again, again_fails = await open_sessions(server.port, extra, inbox, plan["concurrency"],
-                                             log, "h")
+                                             log, "h", k)
     res["reopen"] = {"asked": extra, "opened": len(again), "failures": again_fails,
                      "closed_before": len(sessions)}
-    for s in again[size:]:
-        s.conn.close()
+    res["reopen"]["bye_codes"] = await end_sessions(again[size:], again[:size])
     again = again[:size]
     uri = rooms.get("RoomAgain")
     if len(again) != size:
@@ -369,11 +484,12 @@ async def run_all(args, plan, server: GcConfab, log) -> dict:
         await settle(inbox, 0.5, 60)
         res["again"] = {"sessions": len(again), "joined": len(inbox.joined),
                         "pss_after_join_kb": bench.memory_kb(server.sid)["pss_kb"]}
-        for s in again:
-            s.conn.close()
+        close_connections(again)
         await asyncio.sleep(3.0)
         res["again"]["pss_after_close_kb"] = bench.memory_kb(server.sid)["pss_kb"]
         log(f"again: {res['again']}")
+    else:
+        close_connections(again)
     return res
 
 
@@ -382,9 +498,12 @@ def render(res: dict, meta: dict) -> str:
     out = [f"# Confab group-chat benchmark (issue 5), {meta['date']}", ""]
     out.append(f"- machine: {meta['cpu']}, {meta['cores']} cores; Confab {meta['confab']}; "
                f"mode {meta['mode']}; load average at start {meta['load']}")
+    k = meta["plan"]["per_conn"]
+    flows = ("one TCP connection + one INVITE session per user" if k == 1 else
+             f"{k} users' INVITE sessions per TCP connection, as an edge proxy carries them: "
+             f"{s.get('connections', 0):,} connections")
     out.append("- confabd: 1 worker on CPU 1, one channel service, TCP; driver "
-               "(tools/bench/im/sipdrv.py, Python asyncio, one TCP connection + one INVITE "
-               "session per user) on CPU 0")
+               f"(tools/bench/im/sipdrv.py, Python asyncio, {flows}) on CPU 0")
     out.append("")
     out.append("## Concurrent channel sessions (one process)")
     out.append("")
@@ -403,15 +522,29 @@ def render(res: dict, meta: dict) -> str:
     out.append("")
     out.append("PSS/RSS per session: confabd's user-space memory (the connection's buffers, the "
                "dialog, the channel session), growth over the sessions opened; kernel socket "
-               "buffers are not included.")
-    out.append("")
-    out.append("## Posts fanned out to rooms")
-    out.append("")
+               "buffers are not included."
+               + ("" if k == 1 else f" With {k} sessions per connection the connection's share "
+                  "is spread over its sessions."))
+    pr = s.get("probe")
+    if pr:
+        out.append("")
+        out.append(f"Liveness probe after the hold: cmd:getserverinfo on {pr['asked']:,} sessions "
+                   f"({min(pr['asked'], meta['plan']['concurrency'])} in flight): INFO answers "
+                   f"{pr['codes']}, rpl:getserverinfo received on {pr['replied']:,} of the "
+                   f"sessions' own dialogs, in {pr['wall_s']} s (server CPU "
+                   f"{pr['server_cpu_s']} s).")
+    if meta["plan"]["hold_only"]:
+        out.append("")
+        out.append("Rooms and posts skipped (--hold-only).")
+    else:
+        out += ["", "## Posts fanned out to rooms", ""]
     out.append("| room size | phase | offered posts/s | posts/s | deliveries/s | delivered / "
                "expected | post ack p99 ms | delivery p50 / p99 ms | server CPU ms per 1k "
                "deliveries | server CPU ms per post | server CPU s / driver CPU s / wall s | "
                "failed posts |")
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    if meta["plan"]["hold_only"]:
+        out = out[:-2]
     mem = []
     f = lambda v: "-" if v is None else (f"{v:.2f}" if v < 10 else f"{v:.1f}")  # noqa: E731
     for r in res.get("rooms", []):
@@ -444,10 +577,14 @@ def render(res: dict, meta: dict) -> str:
         verdict = ("the closed connections' sessions were released" if ro["opened"] == ro["asked"]
                    else "the closed connections' sessions still count against max_sessions")
         out.append("")
-        out.append(f"Re-open check, 3 s after all {ro['closed_before']:,} connections closed "
+        out.append(f"Re-open check, 3 s after the connections of all {ro['closed_before']:,} "
+                   "sessions closed "
                    f"(max_sessions = held target + {ro['asked'] - 50:,}): {ro['opened']:,} of "
                    f"{ro['asked']:,} new sessions opened, failures {ro['failures'] or 'none'}: "
-                   f"{verdict}.")
+                   f"{verdict}."
+                   + (f" The sessions beyond {ro['asked'] - 150:,} that share a connection with "
+                      f"the ones kept were ended with BYE: {ro['bye_codes']}."
+                      if ro.get("bye_codes") else ""))
     notes = res.get("notes", []) + meta.get("notes", [])
     if notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
@@ -459,6 +596,8 @@ QUICK = {"sessions": 2000, "concurrency": 200, "hold_s": 2, "deliveries": 20000,
          "deliveries_per_s": 5000, "window": 32, "deadline": 30}
 FULL = {"sessions": 20000, "concurrency": 200, "hold_s": 10, "deliveries": 100000,
         "deliveries_per_s": 10000, "window": 32, "deadline": 60}
+# Open files confabd needs besides its client connections (listeners, databases, event fds).
+FD_SPARE = 200
 
 
 def main() -> int:
@@ -466,6 +605,13 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="< 2 minute run")
     ap.add_argument("--confab-bin", default=os.environ.get("CONFAB_BIN"), required=False)
     ap.add_argument("--sessions", type=int, help="concurrent sessions to hold")
+    ap.add_argument("--sessions-per-connection", type=int, default=1, metavar="K",
+                    help="users' sessions carried on each TCP connection, as by an edge proxy "
+                    "(default 1: one connection per session)")
+    ap.add_argument("--probe", type=int, metavar="N",
+                    help="sessions sent cmd:getserverinfo after the hold (default all held)")
+    ap.add_argument("--hold-only", action="store_true",
+                    help="stop after holding the sessions and the probe (no rooms)")
     ap.add_argument("--out", default=str(HERE.parent / "results" / "groupchat-latest.md"))
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
@@ -473,24 +619,31 @@ def main() -> int:
         print("gc_bench: --confab-bin (or CONFAB_BIN) must name a runnable confabd",
               file=sys.stderr)
         return 2
+    if args.sessions_per_connection < 1:
+        print("gc_bench: --sessions-per-connection must be >= 1", file=sys.stderr)
+        return 2
     plan = dict(QUICK if args.quick else FULL)
     if args.sessions:
         plan["sessions"] = args.sessions
-    # One descriptor per session on each side (confabd inherits our limit).
+    k = plan["per_conn"] = args.sessions_per_connection
+    plan["hold_only"] = args.hold_only
+    # One descriptor per connection on each side (confabd inherits our limit).
     # Without CAP_SYS_RESOURCE the hard limit caps both processes: hold as many sessions as
     # it leaves room for (confabd also needs its listeners, databases and event fds).
-    want = plan["sessions"] + 4096
+    want = -(-plan["sessions"] // k) + 4096
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     limit_note = None
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(hard, want)))
     except (ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        if plan["sessions"] > hard - 200:
+        if -(-plan["sessions"] // k) > hard - FD_SPARE:
+            fit = (hard - FD_SPARE) * k
             limit_note = (f"open-files hard limit {hard} (cannot be raised here): "
-                          f"{plan['sessions']:,} sessions asked, {hard - 200:,} held")
-            plan["sessions"] = hard - 200
+                          f"{plan['sessions']:,} sessions asked, {fit:,} held")
+            plan["sessions"] = fit
             print(f"gc_bench: {limit_note}", file=sys.stderr)
+    plan["probe"] = plan["sessions"] if args.probe is None else args.probe
     try:
         os.sched_setaffinity(0, {0})
     except OSError:

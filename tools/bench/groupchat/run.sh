@@ -4,7 +4,8 @@
 # fanned out to rooms of 10, 100 and 1,000 participants.
 # usage: tools/bench/groupchat/run.sh [--quick] [gc_bench.py options...]   (gc_bench.py --help)
 #   CONFAB_BIN=path/to/confabd   benchmark that binary instead of building one
-# Needs root (or a hard open-files limit above the session count): it raises RLIMIT_NOFILE.
+# Needs root (or a hard open-files limit above the connection count): it raises RLIMIT_NOFILE.
+# --sessions-per-connection K carries K users' sessions per connection (an edge proxy).
 # Prints Markdown tables and writes tools/bench/results/groupchat-latest.md (+ .json).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."

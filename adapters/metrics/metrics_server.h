@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Prometheus endpoint: `GET /metrics` over HTTP (libwebsockets on libuv),
+// served from its own thread and loop so scrapes never touch a SIP shard. It
+// reads the process counters (lock-free atomics) and the gauges callback, which
+// must be thread-safe and cheap.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/metrics/prometheus_text.h"
+#include "proxy/base/result.h"
+
+struct lws_context;
+
+namespace adapters::metrics {
+
+struct MetricsOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;  // 0 = ephemeral (the bound port is logged and in port())
+  std::function<std::vector<Gauge>()> gauges;
+};
+
+class MetricsServer {
+ public:
+  static proxy::Result<std::unique_ptr<MetricsServer>> start(MetricsOptions options);
+  ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
+  uint16_t port() const { return port_; }
+  // The page a scrape gets (also for tests).
+  std::string render() const;
+
+ private:
+  MetricsServer() = default;
+
+  MetricsOptions options_;
+  uv_loop_t loop_{};
+  uv_async_t stop_{};
+  lws_context* context_ = nullptr;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace adapters::metrics

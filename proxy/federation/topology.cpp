@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "proxy/federation/topology.h"
+
+#include "proxy/base/strings.h"
+#include "proxy/routing/record_route.h"
+#include "proxy/sip/name_addr.h"
+
+namespace proxy::federation {
+namespace {
+
+std::string_view transportParam(transport::Protocol protocol) {
+  switch (protocol) {
+    case transport::Protocol::Udp:
+      return "udp";
+    case transport::Protocol::Tcp:
+      return "tcp";
+    case transport::Protocol::Tls:
+      return "tls";
+  }
+  return "tcp";
+}
+
+void appendParams(std::string& out, std::span<const sip::Param> params) {
+  for (const sip::Param& p : params) {
+    out += ';';
+    out += p.name;
+    if (p.has_value) {
+      out += '=';
+      if (p.quoted) {
+        out += '"';
+      }
+      out += p.value;
+      if (p.quoted) {
+        out += '"';
+      }
+    }
+  }
+}
+
+// "a, ms-benotify, b" without the ms-* tags; "" when none is left.
+std::string withoutMicrosoftTags(std::string_view value) {
+  std::string out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    std::string_view tag = trim(value.substr(start, comma - start));
+    if (!tag.empty() && !isMicrosoftHeader(tag)) {
+      out += out.empty() ? "" : ", ";
+      out += tag;
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+bool credentialsForRealm(std::string_view value, std::string_view realm) {
+  size_t at = 0;
+  std::string lower = toLower(value);
+  std::string needle = "realm=";
+  while ((at = lower.find(needle, at)) != std::string::npos) {
+    std::string_view rest = std::string_view(value).substr(at + needle.size());
+    if (rest.starts_with('"')) {
+      rest.remove_prefix(1);
+    }
+    if (iequals(rest.substr(0, realm.size()), realm) &&
+        (rest.size() == realm.size() || rest[realm.size()] == '"' || rest[realm.size()] == ',' ||
+         rest[realm.size()] == ' ')) {
+      return true;
+    }
+    at += needle.size();
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string> encodeContact(std::string_view contact,
+                                         const routing::LocalAddresses& us,
+                                         transport::Protocol protocol) {
+  auto parsed = sip::NameAddr::parse(contact);
+  if (!parsed || parsed->isWildcard() || !parsed->uri().isSip() || us.isUs(parsed->uri())) {
+    return std::nullopt;
+  }
+  std::string edge = us.sentBy(protocol);
+  if (edge.empty()) {
+    return std::nullopt;
+  }
+  const sip::Uri& uri = parsed->uri();
+  std::string out;
+  if (!parsed->displayName().empty()) {
+    out += '"';
+    out += parsed->displayName();  // escapes kept as received
+    out += "\" ";
+  }
+  out += '<';
+  out += uri.scheme();
+  out += ':';
+  if (!uri.user().empty()) {
+    out += uri.user();
+    out += '@';
+  }
+  out += edge;
+  out += ";transport=";
+  out += transportParam(protocol);
+  out += ';';
+  out += kContactParam;
+  out += '=';
+  out += routing::sealText(parsed->uriText());
+  out += '>';
+  appendParams(out, parsed->paramList());
+  return out;
+}
+
+std::optional<std::string> decodeContactUri(const sip::Uri& uri,
+                                            const routing::LocalAddresses& us) {
+  const sip::Param* fc = uri.param(kContactParam);
+  if (fc == nullptr || !us.isUs(uri)) {
+    return std::nullopt;
+  }
+  auto original = routing::openText(fc->value);
+  if (!original || !sip::Uri::parse(*original)) {
+    return std::nullopt;
+  }
+  return original;
+}
+
+bool isMicrosoftHeader(std::string_view name) {
+  return name.size() > 3 && (iequals(name.substr(0, 3), "ms-") ||
+                             (name.size() > 5 && iequals(name.substr(0, 5), "x-ms-")));
+}
+
+void rewriteForPeer(sip::SipMessage& message, const PeerRewrite& how) {
+  const bool standard = how.dialect == config::PeerDialect::Standard;
+  std::string text;
+  if (message.isRequest()) {
+    text += message.methodText();
+    text += ' ';
+    text += message.requestUri();
+    text += " SIP/2.0\r\n";
+  } else {
+    text += "SIP/2.0 ";
+    text += std::to_string(message.statusCode());
+    text += ' ';
+    text += message.reasonPhrase();
+    text += "\r\n";
+  }
+  for (const sip::HeaderField& f : message.fields()) {
+    std::string value(f.value);
+    switch (f.id) {
+      case sip::HeaderName::ContentLength:
+        continue;  // written below for the body as it is
+      case sip::HeaderName::Via:
+        if (how.hide_topology && message.isRequest()) {
+          continue;  // ours goes on top when it is sent; see Target::restore_vias
+        }
+        break;
+      case sip::HeaderName::Contact:
+        if (how.hide_topology && how.us != nullptr) {
+          if (auto encoded = encodeContact(f.value, *how.us, how.protocol)) {
+            value = std::move(*encoded);
+          }
+        }
+        break;
+      case sip::HeaderName::Authorization:
+      case sip::HeaderName::ProxyAuthorization:
+        if (credentialsForRealm(f.value, how.realm)) {
+          continue;  // our credentials end at our edge (RFC 3261 §22.3)
+        }
+        break;
+      case sip::HeaderName::Supported:
+      case sip::HeaderName::Require:
+      case sip::HeaderName::ProxyRequire:
+        if (standard) {
+          value = withoutMicrosoftTags(f.value);
+          if (value.empty()) {
+            continue;
+          }
+        }
+        break;
+      case sip::HeaderName::MsKeepAlive:
+        if (standard) {
+          continue;
+        }
+        break;
+      case sip::HeaderName::Other:
+        if (standard && isMicrosoftHeader(f.name)) {
+          continue;
+        }
+        break;
+      default:
+        break;
+    }
+    text += f.name;
+    text += ": ";
+    text += value;
+    text += "\r\n";
+  }
+  text += "Content-Length: ";
+  text += std::to_string(message.body().size());
+  text += "\r\n\r\n";
+  text += message.body();
+  auto rebuilt = sip::SipMessage::parse(text, sip::ParseLimits{text.size() + 1, 1024});
+  if (rebuilt) {
+    message = std::move(*rebuilt);
+  }
+}
+
+}  // namespace proxy::federation
