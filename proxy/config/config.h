@@ -119,6 +119,10 @@ struct PresenceConfig {
   uint32_t subscribe_max_expires = 3600;
   uint32_t subscribe_default_expires = 3600;
   uint32_t min_notify_interval_ms = 200;
+  // A publication changed again within this long of its last write is written when
+  // it ends (removals at once): at most this much of a presentity's changes is lost
+  // in a crash; watchers see every change at once either way.
+  uint32_t publication_write_interval_ms = 1000;
   uint32_t max_subscriptions_per_watcher = 256;
   uint32_t max_watchers_per_presentity = 1000;
   uint32_t max_publication_size = 65536;  // bytes

@@ -94,11 +94,12 @@ void readRule(Diagnostics& diag, const Value& item, Config& config) {
 
 void readPresence(const MapReader& root, Config& config) {
   Diagnostics& diag = root.diagnostics();
-  MapReader map(diag, root.getOrEmpty("presence"),
-                {"publish_min_expires", "publish_max_expires", "publish_default_expires",
-                 "subscribe_min_expires", "subscribe_max_expires", "subscribe_default_expires",
-                 "min_notify_interval_ms", "max_subscriptions_per_watcher",
-                 "max_watchers_per_presentity", "max_publication_size", "federated", "rules"});
+  MapReader map(
+      diag, root.getOrEmpty("presence"),
+      {"publish_min_expires", "publish_max_expires", "publish_default_expires",
+       "subscribe_min_expires", "subscribe_max_expires", "subscribe_default_expires",
+       "min_notify_interval_ms", "publication_write_interval_ms", "max_subscriptions_per_watcher",
+       "max_watchers_per_presentity", "max_publication_size", "federated", "rules"});
   PresenceConfig& p = config.presence;
   const size_t errors = diag.count();
   map.read("publish_min_expires", p.publish_min_expires, 1, kMaxExpires);
@@ -108,6 +109,7 @@ void readPresence(const MapReader& root, Config& config) {
   map.read("subscribe_max_expires", p.subscribe_max_expires, 1, kMaxExpires);
   map.read("subscribe_default_expires", p.subscribe_default_expires, 1, kMaxExpires);
   map.read("min_notify_interval_ms", p.min_notify_interval_ms, 0, 60000);
+  map.read("publication_write_interval_ms", p.publication_write_interval_ms, 0, 60000);
   map.read("max_subscriptions_per_watcher", p.max_subscriptions_per_watcher, 1, 1000000);
   map.read("max_watchers_per_presentity", p.max_watchers_per_presentity, 1, 1000000);
   map.read("max_publication_size", p.max_publication_size, 256, 16 * 1024 * 1024);

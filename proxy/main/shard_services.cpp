@@ -69,6 +69,7 @@ core::presence::PresenceOptions presenceOptions(const config::Config& config) {
   o.subscribe_max_expires = c.subscribe_max_expires;
   o.subscribe_default_expires = c.subscribe_default_expires;
   o.min_notify_interval_ms = c.min_notify_interval_ms;
+  o.publication_write_interval_ms = c.publication_write_interval_ms;
   o.max_subscriptions_per_watcher = c.max_subscriptions_per_watcher;
   o.max_watchers_per_presentity = c.max_watchers_per_presentity;
   o.max_publication_bytes = c.max_publication_size;

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/routing/record_route.h"
 
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
+#include <memory>
 
 #include "proxy/base/random.h"
 #include "proxy/base/strings.h"
@@ -32,43 +36,59 @@ std::string signTokens(std::string_view caller, std::string_view callee) {
   return hexEncode(std::string_view(reinterpret_cast<const char*>(mac), 16));
 }
 
-std::string hmac(std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  const auto& key = routeKey();
-  HMAC(EVP_sha256(), key.data(), sizeof(key), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), mac, &mac_len);
-  return std::string(reinterpret_cast<const char*>(mac), mac_len);
+constexpr size_t kNonceBytes = 12;  // AES-GCM's natural IV size
+constexpr size_t kTagBytes = 16;
+
+// The per-process AES-256 key sealed text uses (a restart invalidates it, like
+// the connections the sealed flow tokens name).
+const unsigned char* sealKey() {
+  static const std::array<uint64_t, 4> key{random64(), random64(), random64(), random64()};
+  return reinterpret_cast<const unsigned char*>(key.data());
 }
 
-// XORs `text` with HMAC(key, "k" nonce counter) blocks: a stream cipher keyed
-// per process, so what we hand out is opaque (topology hiding).
-void applyKeystream(std::string& text, std::string_view nonce) {
-  for (size_t block = 0; block * 32 < text.size(); ++block) {
-    std::string input = "k";
-    input.append(nonce).append(std::to_string(block));
-    std::string stream = hmac(input);
-    for (size_t i = 0; i < 32 && block * 32 + i < text.size(); ++i) {
-      text[block * 32 + i] = static_cast<char>(text[block * 32 + i] ^ stream[i]);
-    }
+// One AES-256-GCM pass with OpenSSL (encrypt, or decrypt and check the tag).
+// The context is per thread and reused; false on any OpenSSL failure.
+bool gcm(bool encrypt, const unsigned char* iv, std::string_view in, std::string& out,
+         unsigned char* tag) {
+  thread_local std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(
+      EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  if (!ctx || EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, sealKey(), iv,
+                                encrypt ? 1 : 0) != 1) {
+    return false;
   }
+  out.resize(in.size());
+  int len = 0;
+  if (!in.empty() && EVP_CipherUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                                      reinterpret_cast<const unsigned char*>(in.data()),
+                                      static_cast<int>(in.size())) != 1) {
+    return false;
+  }
+  if (!encrypt && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag) != 1) {
+    return false;
+  }
+  int tail = 0;
+  if (EVP_CipherFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len, &tail) !=
+      1) {
+    return false;  // decrypting: the tag did not match
+  }
+  return !encrypt || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag) == 1;
 }
-
-constexpr size_t kNonceBytes = 8;
-constexpr size_t kTagBytes = 8;
 
 }  // namespace
 
 std::string sealText(std::string_view plain) {
-  std::string nonce(kNonceBytes, '\0');
-  uint64_t r = random64();
-  for (size_t i = 0; i < kNonceBytes; ++i) {
-    nonce[i] = static_cast<char>(r >> (8 * i));
+  unsigned char iv[kNonceBytes];
+  if (RAND_bytes(iv, sizeof(iv)) != 1) {
+    return {};  // openText() rejects it: the route counts as unsigned
   }
-  std::string body(plain);
-  applyKeystream(body, nonce);
-  std::string tag = hmac("t" + nonce + body).substr(0, kTagBytes);
-  return hexEncode(nonce + body + tag);
+  std::string body;
+  unsigned char tag[kTagBytes];
+  if (!gcm(/*encrypt=*/true, iv, plain, body, tag)) {
+    return {};
+  }
+  std::string raw(reinterpret_cast<const char*>(iv), sizeof(iv));
+  raw.append(body).append(reinterpret_cast<const char*>(tag), sizeof(tag));
+  return hexEncode(raw);
 }
 
 std::optional<std::string> openText(std::string_view sealed) {
@@ -76,14 +96,15 @@ std::optional<std::string> openText(std::string_view sealed) {
   if (!raw || raw->size() < kNonceBytes + kTagBytes) {
     return std::nullopt;
   }
-  std::string nonce = raw->substr(0, kNonceBytes);
-  std::string body = raw->substr(kNonceBytes, raw->size() - kNonceBytes - kTagBytes);
-  std::string tag = raw->substr(raw->size() - kTagBytes);
-  if (hmac("t" + nonce + body).substr(0, kTagBytes) != tag) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(raw->data());
+  unsigned char tag[kTagBytes];
+  std::copy_n(bytes + raw->size() - kTagBytes, kTagBytes, tag);
+  std::string_view body(raw->data() + kNonceBytes, raw->size() - kNonceBytes - kTagBytes);
+  std::string plain;
+  if (!gcm(/*encrypt=*/false, bytes, body, plain, tag)) {
     return std::nullopt;
   }
-  applyKeystream(body, nonce);
-  return body;
+  return plain;
 }
 
 std::string hexEncode(std::string_view raw) {

@@ -40,8 +40,9 @@ struct DialogHop {
 };
 DialogHop otherSide(const transport::Flow& arrival, const OwnRoute& route);
 
-// Opaque, authenticated text under the per-process key (hex): what we hand out
-// must not reveal our side's addresses (topology hiding), nor be forgeable.
+// Opaque, authenticated text (AES-256-GCM under a per-process key, random IV,
+// hex): what we hand out must not reveal our side's addresses (topology
+// hiding), nor be forgeable.
 // openText() is nullopt for anything sealText() did not make in this process.
 std::string sealText(std::string_view plain);
 std::optional<std::string> openText(std::string_view sealed);

@@ -75,3 +75,20 @@ TEST_CASE("a Route to someone else is not ours") {
   CHECK(parseOwnRoute("<sip:example.test;lr>", us));
   CHECK_FALSE(parseOwnRoute("garbage<<", us));
 }
+
+TEST_CASE("sealed text round-trips, hides its content and refuses any change") {
+  const std::string plain = "tcp/0/7/127.0.0.11:40000";
+  std::string a = sealText(plain);
+  std::string b = sealText(plain);
+  CHECK(a != b);  // a fresh IV each time
+  CHECK(a.find("127.0.0.11") == std::string::npos);
+  CHECK(a.find(hexEncode("127.0.0.11")) == std::string::npos);
+  CHECK(openText(a) == plain);
+  CHECK(openText(sealText("")) == std::string());
+  std::string flipped = a;
+  flipped[30] = flipped[30] == '0' ? '1' : '0';  // a ciphertext nibble
+  CHECK_FALSE(openText(flipped));
+  CHECK_FALSE(openText(a.substr(0, a.size() - 2)));  // a cut tag
+  CHECK_FALSE(openText("zz"));
+  CHECK_FALSE(openText(""));
+}

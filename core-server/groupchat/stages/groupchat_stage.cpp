@@ -461,6 +461,9 @@ size_t GroupChatStage::flowClosed(const std::string& flow_token) {
   for (auto f = first; f != last; ++f) {
     keys.push_back(f->second);
   }
+  // Dropped as a whole first: endDialog() then finds nothing to scan for, so
+  // closing a front-end connection with K sessions costs O(K), not O(K²).
+  by_flow_.erase(flow_token);
   for (const std::string& key : keys) {
     endDialog(key, /*send_bye=*/false);  // nowhere to send it
   }
