@@ -14,18 +14,6 @@ using proxy::routing::Verdict;
 using proxy::sip::HeaderName;
 using proxy::sip::Method;
 
-namespace {
-
-std::string senderAor(const proxy::routing::RequestContext& ctx) {
-  if (!ctx.authenticated_aor.empty()) {
-    return ctx.authenticated_aor;
-  }
-  auto from = ctx.request.from();
-  return from && from->uri().isSip() ? from->uri().aor() : std::string();
-}
-
-}  // namespace
-
 AdapterStage::AdapterStage(AdapterHost& host, core::im::ImService* im, unsigned shard,
                            uint32_t max_body_bytes)
     : host_(host), im_(im), shard_(shard), max_body_bytes_(max_body_bytes) {
@@ -63,7 +51,7 @@ Verdict AdapterStage::onRequest(proxy::routing::ContextPtr& ctx) {
     return Verdict::Done;
   }
   MessageEvent message;
-  message.from = senderAor(*ctx);
+  message.from = ctx->senderAor();
   message.to = aor;
   message.content_type = std::string(ctx->request.header(HeaderName::ContentType));
   message.body = std::string(ctx->request.body());

@@ -44,6 +44,25 @@ inline std::string toLower(std::string_view s) {
   return out;
 }
 
+// Appends to `out` (", "-separated) the non-empty items of the comma-separated
+// `list` for which keep(item) is true: filters option tags of Supported/Require.
+template <typename Keep>
+void appendListItems(std::string& out, std::string_view list, const Keep& keep) {
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    std::string_view item = trim(list.substr(start, comma - start));
+    if (!item.empty() && keep(item)) {
+      out += out.empty() ? "" : ", ";
+      out += item;
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+}
+
 // Parses a whole decimal unsigned number; rejects signs, blanks and overflow.
 template <typename T = uint64_t>
 std::optional<T> parseUnsigned(std::string_view s) {

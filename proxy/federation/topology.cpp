@@ -40,19 +40,7 @@ void appendParams(std::string& out, std::span<const sip::Param> params) {
 // "a, ms-benotify, b" without the ms-* tags; "" when none is left.
 std::string withoutMicrosoftTags(std::string_view value) {
   std::string out;
-  size_t start = 0;
-  while (start <= value.size()) {
-    size_t comma = value.find(',', start);
-    std::string_view tag = trim(value.substr(start, comma - start));
-    if (!tag.empty() && !isMicrosoftHeader(tag)) {
-      out += out.empty() ? "" : ", ";
-      out += tag;
-    }
-    if (comma == std::string_view::npos) {
-      break;
-    }
-    start = comma + 1;
-  }
+  appendListItems(out, value, [](std::string_view tag) { return !isMicrosoftHeader(tag); });
   return out;
 }
 

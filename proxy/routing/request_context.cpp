@@ -8,4 +8,12 @@ bool RequestContext::inDialog() const {
   return to && !to->tag().empty();
 }
 
+std::string RequestContext::senderAor() const {
+  if (!authenticated_aor.empty()) {
+    return authenticated_aor;
+  }
+  auto from = request.from();
+  return from && from->uri().isSip() ? from->uri().aor() : std::string();
+}
+
 }  // namespace proxy::routing

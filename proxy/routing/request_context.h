@@ -69,6 +69,8 @@ struct RequestContext {
 
   // True for requests inside a dialog (RFC 3261 §12.2: the To has a tag).
   bool inDialog() const;
+  // Who sent it: the authenticated AOR, else the From AOR ("" when not SIP).
+  std::string senderAor() const;
 };
 
 using ContextPtr = std::unique_ptr<RequestContext>;

@@ -35,14 +35,6 @@ struct FanIn {
   }
 };
 
-std::string senderAor(const proxy::routing::RequestContext& ctx) {
-  if (!ctx.authenticated_aor.empty()) {
-    return ctx.authenticated_aor;
-  }
-  auto from = ctx.request.from();
-  return from && from->uri().isSip() ? from->uri().aor() : std::string();
-}
-
 }  // namespace
 
 ImService::ImService(proxy::routing::ShardRouter& router,
@@ -116,7 +108,7 @@ void ImService::postToPeer(unsigned owner, std::function<void(ImService&)> task)
 
 Verdict ImService::onFocus(ContextPtr& ctx, const std::string& focus_aor) {
   const proxy::sip::SipMessage& request = ctx->request;
-  const std::string sender = senderAor(*ctx);
+  const std::string sender = ctx->senderAor();
   const proxy::sip::Method method = request.method();
   if (method != proxy::sip::Method::Message && method != proxy::sip::Method::Refer) {
     ctx->router.reply(*ctx, 405, "Method Not Allowed", {{"Allow", "MESSAGE, REFER"}});
@@ -150,7 +142,7 @@ ImService::~ImService() { *alive_ = nullptr; }
 Verdict ImService::onPage(ContextPtr& ctx, const std::string& aor) {
   static auto too_big = proxy::counters::get("im.page.too_large");
   const proxy::sip::SipMessage& request = ctx->request;
-  const std::string sender = senderAor(*ctx);
+  const std::string sender = ctx->senderAor();
   if (!flood_.allow(sender, proxy::SystemClock::instance().monotonicMs())) {
     ctx->router.reply(*ctx, 503, "Too Many Messages",
                       {{"Retry-After", std::to_string((options_.flood_window_ms + 999) / 1000)}});

@@ -28,19 +28,7 @@ std::string unsupportedIn(const sip::SipMessage& request, sip::HeaderName name,
                           std::span<const std::string_view> supported) {
   std::string out;
   for (std::string_view value : request.headers(name)) {
-    size_t start = 0;
-    while (start <= value.size()) {
-      size_t comma = value.find(',', start);
-      std::string_view tag = trim(value.substr(start, comma - start));
-      if (!tag.empty() && !listed(supported, tag)) {
-        out += out.empty() ? "" : ", ";
-        out += tag;
-      }
-      if (comma == std::string_view::npos) {
-        break;
-      }
-      start = comma + 1;
-    }
+    appendListItems(out, value, [&](std::string_view tag) { return !listed(supported, tag); });
   }
   return out;
 }
