@@ -69,4 +69,16 @@ TEST_CASE("presence: errors") {
         std::string::npos);
 }
 
+TEST_CASE("presence: publication write interval") {
+  auto defaults = load("");
+  REQUIRE(defaults);
+  CHECK(defaults->presence.publication_write_interval_ms == 1000);
+  auto set = load("presence:\n  publication_write_interval_ms: 0\n");
+  REQUIRE_MESSAGE(set, set.error().detail);
+  CHECK(set->presence.publication_write_interval_ms == 0);  // every change stored at once
+  auto bad = load("presence:\n  publication_write_interval_ms: 600000\n");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().detail.find("publication_write_interval_ms") != std::string::npos);
+}
+
 }  // namespace proxy::config
