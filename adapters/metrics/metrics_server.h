@@ -1,22 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Prometheus endpoint: `GET /metrics` over HTTP (libwebsockets on libuv),
-// served from its own thread and loop so scrapes never touch a SIP shard. It
+// The Prometheus endpoint: `GET /metrics` over HTTP (proxy::http::HttpServer: libwebsockets
+// on libuv), served from its own thread and loop so scrapes never touch a SIP shard. It
 // reads the process counters (lock-free atomics) and the gauges callback, which
 // must be thread-safe and cheap.
 #pragma once
 
-#include <uv.h>
-
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "adapters/metrics/prometheus_text.h"
 #include "proxy/base/result.h"
-
-struct lws_context;
+#include "proxy/http/http_server.h"
 
 namespace adapters::metrics {
 
@@ -33,7 +29,7 @@ class MetricsServer {
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return http_->port(); }
   // The page a scrape gets (also for tests).
   std::string render() const;
 
@@ -41,11 +37,7 @@ class MetricsServer {
   MetricsServer() = default;
 
   MetricsOptions options_;
-  uv_loop_t loop_{};
-  uv_async_t stop_{};
-  lws_context* context_ = nullptr;
-  uint16_t port_ = 0;
-  std::thread thread_;
+  std::unique_ptr<proxy::http::HttpServer> http_;  // last: stopped before the rest goes
 };
 
 }  // namespace adapters::metrics

@@ -1,10 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core-server/im/offline_mailbox.h"
 
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+
 #include "proxy/base/counters.h"
 #include "proxy/base/log.h"
 
 namespace core::im {
+
+namespace {
+
+// Test builds only: CONFAB_TEST_KILL_AFTER_OFFLINE_2XX=N kills the process
+// (SIGKILL, like kill -9) when the Nth offline delivery got its 2xx, before the
+// delete is submitted: the window "exactly once" has to survive.
+void testKillBeforeDelete() {
+#ifndef NDEBUG
+  static const long kill_at = [] {
+    const char* env = std::getenv("CONFAB_TEST_KILL_AFTER_OFFLINE_2XX");
+    return env != nullptr ? std::strtol(env, nullptr, 10) : 0L;
+  }();
+  static std::atomic<long> delivered{0};
+  if (kill_at > 0 && ++delivered == kill_at) {
+    LOG_WARN("im: test hook: SIGKILL after offline delivery %ld", kill_at);
+    std::raise(SIGKILL);
+  }
+#endif
+}
+
+}  // namespace
 
 OfflineMailbox::OfflineMailbox(OfflineStore& store, storage::Poster post, MailboxLimits limits,
                                Deliver deliver)
@@ -135,6 +160,7 @@ void OfflineMailbox::onDelivered(const std::string& aor, int64_t id, bool delive
     return;  // kept; retried on the next registration or retry tick
   }
   out.add();
+  testKillBeforeDelete();
   store_.remove(id, {}, {});  // only now: an endpoint has accepted it
   dropFront(box);
   if (box.queue.empty()) {

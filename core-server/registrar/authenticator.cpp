@@ -55,19 +55,6 @@ std::optional<uint32_t> parseNc(std::string_view s) {
   return v;
 }
 
-// Compares a client's hex `got` (either case) with our lowercase hex `expected`
-// in time that does not depend on where they differ.
-bool sameHex(std::string_view got, std::string_view expected) {
-  if (got.size() != expected.size()) {
-    return false;
-  }
-  unsigned char diff = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    diff |= static_cast<unsigned char>(proxy::asciiLower(got[i]) ^ expected[i]);
-  }
-  return diff == 0;
-}
-
 std::string_view domainOf(std::string_view aor) {
   const size_t at = aor.rfind('@');
   return at == std::string_view::npos ? aor : aor.substr(at + 1);
@@ -132,7 +119,7 @@ bool Authenticator::responseMatches(const Chosen& chosen, const storage::UserRec
   const std::string expected = sip::computeResponseFromHa2(
       chosen.algorithm, ha1, ha2(chosen.algorithm, method, unquote(c.uri)), unquote(c.nonce), c.nc,
       unquote(c.cnonce), "auth");
-  return sameHex(unquote(c.response), expected);
+  return proxy::sameHexConstantTime(unquote(c.response), expected);
 }
 
 AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
@@ -178,6 +165,18 @@ AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
   }
   stats().ok.add();
   return Authenticated{user->aor};
+}
+
+bool Authenticator::lacksCredentials(const sip::SipMessage& req, bool proxy) {
+  const auto header = proxy ? sip::HeaderName::ProxyAuthorization : sip::HeaderName::Authorization;
+  if (req.has(header)) {
+    Chosen chosen;
+    if (pickCredentials(req, proxy, chosen)) {
+      return false;
+    }
+  }
+  stats().no_credentials.add();
+  return true;
 }
 
 std::vector<std::string> Authenticator::challengeHeaders(bool stale, const sip::SipMessage& req) {

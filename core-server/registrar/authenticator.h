@@ -67,6 +67,11 @@ class Authenticator {
   // have produced it, so the honest client may retry without asking its user.
   AuthOutcome check(const proxy::sip::SipMessage& req, bool proxy, std::string_view claimed_aor);
 
+  // True when the request carries no credentials check() would verify (none for
+  // our realm with an algorithm we offer), so check() could only answer
+  // Challenge{false}; counted as check() counts that case.
+  bool lacksCredentials(const proxy::sip::SipMessage& req, bool proxy);
+
   // One `Digest ...` challenge per configured algorithm, preference order, all
   // with one new nonce. Put them in WWW-Authenticate (401) or Proxy-Authenticate (407).
   // Clients listed in md5_only_user_agents get the MD5 challenge alone.

@@ -151,6 +151,14 @@ std::string renderParam(std::string_view name, std::string_view value, bool has_
 
 proxy::Result<std::string> registerAor(const sip::SipMessage& req,
                                        const std::function<bool(std::string_view)>& is_local) {
+  if (auto target = checkRegisterTarget(req, is_local); !target) {
+    return target.error();
+  }
+  return canonicalAor(req.to()->uri());
+}
+
+proxy::Result<void> checkRegisterTarget(const sip::SipMessage& req,
+                                        const std::function<bool(std::string_view)>& is_local) {
   auto ruri = sip::Uri::parse(req.requestUri());
   if (!ruri) {
     return makeError(400, "Bad Request-URI");
@@ -172,7 +180,7 @@ proxy::Result<std::string> registerAor(const sip::SipMessage& req,
   if (!is_local(lowerHost(to->uri().host(), lowered))) {
     return makeError(404, "Not Found");  // RFC 3261 §10.3 step 5
   }
-  return canonicalAor(to->uri());
+  return {};
 }
 
 std::string canonicalAor(const sip::Uri& uri) {

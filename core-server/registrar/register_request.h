@@ -48,6 +48,9 @@ struct RegisterRequest {
 // To URI's unescaped user and host, lowercased.
 proxy::Result<std::string> registerAor(const proxy::sip::SipMessage& req,
                                        const std::function<bool(std::string_view)>& is_local);
+// The same checks without building the AOR.
+proxy::Result<void> checkRegisterTarget(const proxy::sip::SipMessage& req,
+                                        const std::function<bool(std::string_view)>& is_local);
 
 // The key an AOR's bindings live under: the URI's unescaped user and host,
 // lowercased.

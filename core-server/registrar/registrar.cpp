@@ -21,6 +21,7 @@ struct RegistrarCounters {
   Counter ok = proxy::counters::get("registrar.ok");
   Counter rejected = proxy::counters::get("registrar.rejected");
   Counter challenged = proxy::counters::get("registrar.challenged");
+  Counter stateless_challenges = proxy::counters::get("registrar.challenged_stateless");
   Counter store_failed = proxy::counters::get("registrar.store_failed");
 };
 
@@ -96,6 +97,28 @@ std::optional<RegisterRequest> Registrar::admit(const sip::SipMessage& req,
     return std::nullopt;
   }
   return std::move(*parsed);
+}
+
+std::optional<std::string> Registrar::statelessChallenge(const sip::SipMessage& req,
+                                                         const proxy::transport::Flow& flow) {
+  // Any Authorization (even for another realm, which is challenged all the same)
+  // takes the full path: checking credentials here would only be done twice.
+  if (req.method() != sip::Method::Register || !options_.challenge_register ||
+      req.has(sip::HeaderName::Authorization) || req.has(sip::HeaderName::Require) ||
+      req.has(sip::HeaderName::ProxyRequire) || auth_.trusted(flow.remote)) {
+    return std::nullopt;
+  }
+  if (const auto& to = req.to(); !to || !to->tag().empty()) {
+    return std::nullopt;
+  }
+  if (!checkRegisterTarget(req, options_.is_local_domain) ||
+      !auth_.lacksCredentials(req, /*proxy=*/false)) {
+    return std::nullopt;
+  }
+  stats().requests.add();
+  stats().challenged.add();
+  stats().stateless_challenges.add();
+  return buildChallenge(req, auth_.challengeHeaders(/*stale=*/false, req));
 }
 
 void Registrar::handleRegister(const sip::SipMessage& req, const proxy::transport::Flow& flow,

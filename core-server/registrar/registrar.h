@@ -61,8 +61,16 @@ class Registrar {
                       Reply reply);
   // For a REGISTER an earlier stage authenticated already (NTLM, [MS-SIPAE]):
   // the digest check is skipped.
-  void handleAuthenticatedRegister(proxy::sip::SipMessage&& req,
-                                   const proxy::transport::Flow& flow, Reply reply);
+  void handleAuthenticatedRegister(proxy::sip::SipMessage&& req, const proxy::transport::Flow& flow,
+                                   Reply reply);
+
+  // The 401 for a REGISTER the full path would only challenge: our AOR, no
+  // Authorization header, nothing for an earlier step to refuse (Require,
+  // Proxy-Require, a To tag). It needs no transaction and no AOR shard: the
+  // nonce is stateless and a retransmission gets another 401, as from a
+  // stateless UAS (RFC 3261 §8.2.7). nullopt: the request takes the full path.
+  std::optional<std::string> statelessChallenge(const proxy::sip::SipMessage& req,
+                                                const proxy::transport::Flow& flow);
 
   // AORs with a REGISTER waiting for the store (for tests and stats).
   size_t busyAors() const { return queues_.size(); }

@@ -481,5 +481,57 @@ TEST_CASE("store completions arriving after the registrar is gone are dropped") 
   survivor.run();  // must not touch the destroyed registrar
 }
 
+TEST_CASE("the stateless challenge answers only what the full path would only challenge") {
+  Harness h;
+  const auto flow = testFlow();
+  auto challenge =
+      h.registrar.statelessChallenge(parseOrDie(reg({"<sip:a@192.0.2.10>"}).text()), flow);
+  REQUIRE(challenge);
+  auto r = parseOrDie(*challenge);
+  CHECK(r.statusCode() == 401);
+  REQUIRE(r.headers(HeaderName::WwwAuthenticate).size() == 2);
+  CHECK(parseChallenge(r.headers(HeaderName::WwwAuthenticate)[0]).algorithm == "SHA-256");
+  CHECK(h.registrar.busyAors() == 0);
+
+  // Any Authorization takes the full path (which challenges another realm's credentials).
+  auto other_realm = withExtra(reg({"<sip:a@192.0.2.10>"}),
+                               "Authorization: Digest username=\"alice\", realm=\"other\", "
+                               "nonce=\"n\", uri=\"sip:example.test\", response=\"00\"");
+  CHECK_FALSE(h.registrar.statelessChallenge(parseOrDie(other_realm.text()), flow));
+  CHECK(h.send(other_realm.text()) == 1);
+  CHECK(h.last().statusCode() == 401);
+
+  // Everything else takes the full path.
+  auto ours = withExtra(reg({"<sip:a@192.0.2.10>"}),
+                        "Authorization: Digest username=\"alice\", realm=\"example.test\", "
+                        "nonce=\"n\", uri=\"sip:example.test\", response=\"00\", "
+                        "algorithm=MD5, qop=auth, nc=00000001, cnonce=\"c\"");
+  CHECK_FALSE(h.registrar.statelessChallenge(parseOrDie(ours.text()), flow));
+  CHECK_FALSE(h.registrar.statelessChallenge(
+      parseOrDie(withExtra(reg({"<sip:a@192.0.2.10>"}), "Require: foo").text()), flow));
+  CHECK_FALSE(h.registrar.statelessChallenge(
+      parseOrDie(withExtra(reg({"<sip:a@192.0.2.10>"}), "Proxy-Require: foo").text()), flow));
+  Reg foreign = reg({"<sip:a@192.0.2.10>"});
+  foreign.ruri = "sip:elsewhere.test";
+  CHECK_FALSE(h.registrar.statelessChallenge(parseOrDie(foreign.text()), flow));
+  std::string tagged = reg({"<sip:a@192.0.2.10>"}).text();
+  tagged.replace(tagged.find("To: <sip:alice@example.test>"), 28,
+                 "To: <sip:alice@example.test>;tag=x");
+  CHECK_FALSE(h.registrar.statelessChallenge(parseOrDie(tagged), flow));
+  std::string message = reg({}).text();
+  message.replace(0, 8, "MESSAGE");
+  message.replace(message.find("1 REGISTER"), 10, "1 MESSAGE");
+  CHECK_FALSE(h.registrar.statelessChallenge(parseOrDie(message), flow));
+
+  Harness unchallenged(noAuth());
+  CHECK_FALSE(unchallenged.registrar.statelessChallenge(
+      parseOrDie(reg({"<sip:a@192.0.2.10>"}).text()), flow));
+  AuthOptions trusting = Harness::defaultAuth();
+  trusting.is_trusted = [](const proxy::transport::Address&) { return true; };
+  Harness trusted(RegistrarOptions{}, std::move(trusting));
+  CHECK_FALSE(
+      trusted.registrar.statelessChallenge(parseOrDie(reg({"<sip:a@192.0.2.10>"}).text()), flow));
+}
+
 }  // namespace
 }  // namespace core::registrar

@@ -39,6 +39,21 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE users ADD COLUMN nt_hash TEXT NOT NULL DEFAULT '';
     )sql",
+    // 4: bindings WITHOUT ROWID: the rows live in the (aor, contact) key's B-tree
+    // itself, so an upsert writes one B-tree fewer (no rowid table beside the key's
+    // index). Rows with a NULL key, which no build writes, cannot be carried over.
+    R"sql(
+      CREATE TABLE bindings_v4(aor TEXT, contact TEXT, instance TEXT, flow TEXT, call_id TEXT,
+                               cseq INTEGER, expires_at INTEGER, q1000 INTEGER, user_agent TEXT,
+                               params TEXT, PRIMARY KEY(aor, contact)) WITHOUT ROWID;
+      INSERT INTO bindings_v4(aor, contact, instance, flow, call_id, cseq, expires_at, q1000,
+                              user_agent, params)
+        SELECT aor, contact, instance, flow, call_id, cseq, expires_at, q1000, user_agent, params
+        FROM bindings WHERE aor IS NOT NULL AND contact IS NOT NULL;
+      DROP TABLE bindings;
+      ALTER TABLE bindings_v4 RENAME TO bindings;
+      CREATE INDEX bindings_expires_at ON bindings(expires_at);
+    )sql",
 };
 
 proxy::Error failure(const std::string& what, Connection& connection) {

@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "core-server/storage/sqlite_store.h"
@@ -99,4 +102,55 @@ TEST_CASE("users_version counts every change to users, whoever makes it") {
   CHECK(version() == 2);  // bindings do not count
   REQUIRE(c->exec("DELETE FROM users"));
   CHECK(version() == 3);
+}
+
+TEST_CASE("migration 4 rebuilds bindings WITHOUT ROWID and keeps every row") {
+  TempDir dir;
+  const std::string path = dir.file("confab.db");
+  const std::span<const char* const> all = schemaMigrations();
+  REQUIRE(all.size() >= 4);
+  {
+    // A database as the build before step 4 left it, with bindings in it.
+    auto c = openRaw(path);
+    REQUIRE(migrate(*c, all.first(3)));
+    REQUIRE(*c->queryInt("PRAGMA user_version") == 3);
+    REQUIRE(c->exec("INSERT INTO users(aor, realm) VALUES('a@x', 'x')"));
+    REQUIRE(c->exec(
+        "INSERT INTO bindings VALUES('a@x', 'sip:a@1.2.3.4', '<urn:uuid:1>', 'tcp/7', 'c1', 5, "
+        "2000000000, 500, 'UA/1', 'transport=tcp'), "
+        "('a@x', 'sip:a@5.6.7.8', '', '', 'c2', 1, 1900000000, 1000, '', ''), "
+        "('b@x', 'sip:b@1.2.3.4', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"));
+  }
+  auto c = openRaw(path);
+  const auto dump = [&](Connection& conn) {
+    std::string out;
+    Statement* rows = conn.prepare(
+        "SELECT quote(aor), quote(contact), quote(instance), quote(flow), quote(call_id), "
+        "quote(cseq), quote(expires_at), quote(q1000), quote(user_agent), quote(params) "
+        "FROM bindings ORDER BY aor, contact");
+    REQUIRE(rows != nullptr);
+    StatementScope scope(*rows);
+    while (rows->next()) {
+      for (int i = 0; i < 10; ++i) {
+        out.append(rows->text(i)).append(i == 9 ? "\n" : "|");
+      }
+    }
+    return out;
+  };
+  const std::string before = dump(*c);
+  CHECK(std::count(before.begin(), before.end(), '\n') == 3);
+  REQUIRE(migrate(*c));
+  CHECK(*c->queryInt("PRAGMA user_version") == static_cast<int64_t>(all.size()));
+  CHECK(dump(*c) == before);
+  CHECK(*c->queryInt("SELECT count(*) FROM users") == 1);
+  CHECK(*c->queryInt("SELECT count(*) FROM sqlite_master WHERE name = 'bindings' AND "
+                     "sql LIKE '%WITHOUT ROWID%'") == 1);
+  CHECK(tableCount(*c, "bindings_expires_at") == 1);
+  CHECK(tableCount(*c, "bindings_v4") == 0);
+  // Still keyed by (aor, contact): the store's upsert replaces, never duplicates.
+  REQUIRE(
+      c->exec("INSERT INTO bindings(aor, contact, cseq) VALUES('a@x', 'sip:a@5.6.7.8', 2) "
+              "ON CONFLICT(aor, contact) DO UPDATE SET cseq = excluded.cseq"));
+  CHECK(*c->queryInt("SELECT count(*) FROM bindings") == 3);
+  CHECK(*c->queryInt("SELECT cseq FROM bindings WHERE contact = 'sip:a@5.6.7.8'") == 2);
 }

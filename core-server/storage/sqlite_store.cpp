@@ -24,9 +24,10 @@ constexpr std::string_view kSelectBindings =
     "SELECT aor, contact, instance, flow, call_id, cseq, expires_at, q1000, user_agent, params "
     "FROM bindings ORDER BY aor, contact";
 // Saving a binding is an upsert, not INSERT OR REPLACE: REPLACE deletes the old row from
-// the table and both indexes and inserts it anew, while a refresh only changes columns
-// outside the key, so the upsert rewrites the row in place and leaves the (aor, contact)
-// index alone. Later rows of one multi-row upsert update those before them, in order.
+// the table and its index and inserts it anew, while a refresh only changes columns
+// outside the key, so the upsert rewrites the row in place. (The table is WITHOUT ROWID
+// since schema 4: the rows live in the (aor, contact) B-tree, no separate key index.)
+// Later rows of one multi-row upsert update those before them, in order.
 constexpr int kSaveColumns = 10;  // parameters per binding, in bindSave()'s order
 constexpr std::string_view kSaveInto =
     "INSERT INTO bindings(aor, contact, instance, flow, call_id, cseq, expires_at, q1000, "

@@ -2,12 +2,17 @@
 #include "core-server/storage/storage_thread.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <iterator>
 
 #include "proxy/base/log.h"
 
 namespace core::storage {
+
+namespace {
+std::atomic<uint64_t> g_depth_in_process{0};
+}  // namespace
 
 StorageThread::StorageThread(std::unique_ptr<Connection> connection, Options options,
                              SaveBindings save_bindings)
@@ -39,6 +44,7 @@ void StorageThread::enqueue(Pending pending) {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(pending));
     ++submitted_;
+    g_depth_in_process.fetch_add(1, std::memory_order_relaxed);
     // The writer waits for "not empty", then for "a full batch": only those two
     // moments can wake it, so most submits skip the futex call.
     wake = queue_.size() == 1 || queue_.size() == options_.max_batch;
@@ -64,6 +70,15 @@ uint64_t StorageThread::commits() const {
 uint64_t StorageThread::writes() const {
   std::lock_guard lock(mutex_);
   return writes_;
+}
+
+uint64_t StorageThread::depth() const {
+  std::lock_guard lock(mutex_);
+  return submitted_ - completed_;
+}
+
+uint64_t StorageThread::depthInProcess() {
+  return g_depth_in_process.load(std::memory_order_relaxed);
 }
 
 void StorageThread::run() {
@@ -123,6 +138,7 @@ void StorageThread::commitBatch(std::vector<Pending>& batch) {
   {
     std::lock_guard lock(mutex_);
     completed_ += batch.size();
+    g_depth_in_process.fetch_sub(batch.size(), std::memory_order_relaxed);
   }
   settled_.notify_all();
 }

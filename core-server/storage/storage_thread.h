@@ -59,6 +59,11 @@ class StorageThread {
   // Statistics for tests and the admin page; thread-safe.
   uint64_t commits() const;  // transactions committed
   uint64_t writes() const;   // writes completed, successful or not
+  // Writes submitted and not yet completed (queued or in the batch being committed).
+  uint64_t depth() const;
+  // The same summed over every StorageThread of the process, lock-free: what overload
+  // protection reads on the message path (proxy/routing/overload.h).
+  static uint64_t depthInProcess();
 
  private:
   struct Pending {

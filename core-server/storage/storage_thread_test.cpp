@@ -247,3 +247,16 @@ TEST_CASE("without a way to save bindings, saves fail and other writes still com
   CHECK(results == std::vector<int>{0, 1});
   CHECK(countRows(f.path, "t") == 1);
 }
+
+TEST_CASE("depth counts writes submitted and not yet completed, also process-wide") {
+  Fixture f({.max_batch = 1000, .max_delay_us = 30'000'000});  // nothing commits on its own
+  const uint64_t before = StorageThread::depthInProcess();
+  CHECK(f.writer->depth() == 0);
+  f.insert(1, {});
+  f.insert(2, {});
+  CHECK(f.writer->depth() == 2);
+  CHECK(StorageThread::depthInProcess() == before + 2);
+  f.writer->flush();
+  CHECK(f.writer->depth() == 0);
+  CHECK(StorageThread::depthInProcess() == before);
+}

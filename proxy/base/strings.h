@@ -24,6 +24,19 @@ inline bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Compares a peer's hex digest `got` (either case) with our lowercase `expected` in time
+// that does not depend on where they differ (digest responses: no timing oracle).
+inline bool sameHexConstantTime(std::string_view got, std::string_view expected) {
+  if (got.size() != expected.size()) {
+    return false;
+  }
+  unsigned char diff = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    diff |= static_cast<unsigned char>(asciiLower(got[i]) ^ expected[i]);
+  }
+  return diff == 0;
+}
+
 inline bool isLws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 inline std::string_view trim(std::string_view s) {

@@ -95,6 +95,12 @@ struct LimitsConfig {
   uint32_t tcp_idle_timeout_s = 600;
   uint32_t tcp_message_timeout_s = 30;
   uint32_t max_forwards = 70;
+  // Overload (503 + Retry-After for new PUBLISH/SUBSCRIBE/SERVICE/REGISTER and offline
+  // MESSAGEs; proxy/routing/overload.h): durable writes queued in the store, and NOTIFYs
+  // of one worker awaiting their answer. 0 = no limit.
+  uint32_t store_queue_max = 100000;
+  uint32_t notify_pending_max = 50000;
+  uint32_t overload_retry_after_s = 5;
 };
 
 struct TransactionConfig {
@@ -109,6 +115,22 @@ struct PresenceRuleConfig {
   std::string watcher;     // lowercase AOR; exactly one of watcher / domain is set
   std::string domain;      // lowercase domain
   std::string action;      // "allow", "confirm", "block" or "deny"
+};
+
+// `presence.xcap:`: the XCAP server (RFC 4825) for contact lists as resource-lists
+// documents (RFC 4826), HTTP Digest over the SIP users (the auth realm).
+struct XcapConfig {
+  bool enabled = false;
+  std::string address = "127.0.0.1";   // loopback unless the operator opens it
+  uint16_t port = 5080;                // 0 = an ephemeral port (tests; see the ports file)
+  std::string root = "/xcap";          // the XCAP root's path
+  uint32_t max_document_size = 65536;  // bytes of a PUT body
+  uint32_t max_lists = 64;             // per user (the default list "~" counts)
+  uint32_t max_entries = 1000;         // per user, over all lists
+  // HTTPS: certificate and private_key, or a tls listener's pair when both are empty.
+  bool tls = false;
+  std::string certificate;
+  std::string private_key;
 };
 
 struct PresenceConfig {
@@ -128,20 +150,25 @@ struct PresenceConfig {
   uint32_t max_publication_size = 65536;  // bytes
   std::string federated = "deny";         // watchers of other domains without a rule
   std::vector<PresenceRuleConfig> rules;
+  XcapConfig xcap;
 };
 
 // The `im:` section: offline delivery, the page <-> session bridge, flood limits.
 struct ImConfig {
-  std::string database;                      // "" = <var_dir>/im.db
-  uint32_t max_body_size = 65536;            // bytes of one MESSAGE body; larger: 413
-  uint32_t session_idle_timeout_s = 300;     // bridged sessions idle this long get a BYE
-  uint32_t offline_max_messages = 100;       // stored per recipient; beyond: 480
-  uint32_t offline_max_bytes = 1048576;      // stored bodies per recipient; beyond: 480
-  uint32_t offline_max_age_s = 604800;       // undelivered older messages are dropped
-  uint32_t offline_retry_interval_s = 30;    // re-offer refused offline messages
-  uint32_t flood_max_messages = 100;         // per sender per window; 0 = unlimited; beyond: 503
+  std::string database;                    // "" = <var_dir>/im.db
+  uint32_t max_body_size = 65536;          // bytes of one MESSAGE body; larger: 413
+  uint32_t session_idle_timeout_s = 300;   // bridged sessions idle this long get a BYE
+  uint32_t offline_max_messages = 100;     // stored per recipient; beyond: 480
+  uint32_t offline_max_bytes = 1048576;    // stored bodies per recipient; beyond: 480
+  uint32_t offline_max_age_s = 604800;     // undelivered older messages are dropped
+  uint32_t offline_retry_interval_s = 30;  // re-offer refused offline messages
+  uint32_t flood_max_messages = 100;       // per sender per window; 0 = unlimited; beyond: 503
   uint32_t flood_window_s = 10;
-  uint32_t max_participants = 500;           // per multiparty conversation (focus)
+  uint32_t max_participants = 500;  // per multiparty conversation (focus)
+  // How OCS-dialect (session-mode) participants see a multiparty conversation:
+  // "mesh" = one dialog per other member (pidgin-sipe shows a chat with a roster),
+  // "notice" = one session with the focus and text notices of joins and leaves.
+  std::string ocs_multiparty = "mesh";
 
   // The database path, with the default resolved against `var_dir`.
   std::string databasePath(const std::string& var_dir) const;
@@ -153,12 +180,12 @@ struct GroupChatCategoryConfig {
   std::string description;
 };
 struct GroupChatRoomConfig {
-  std::string name;  // unique; the key that ties YAML to the stored room
+  std::string name;      // unique; the key that ties YAML to the stored room
   std::string category;  // a category name, or "" for the root
   std::string description, topic, keywords;
-  std::string kind = "open";  // open, closed or secret
-  bool auditorium = false;    // only presenters and managers post
-  uint32_t retention_days = 0;  // 0 = keep for ever
+  std::string kind = "open";                               // open, closed or secret
+  bool auditorium = false;                                 // only presenters and managers post
+  uint32_t retention_days = 0;                             // 0 = keep for ever
   std::vector<std::string> members, managers, presenters;  // lowercase AORs
 };
 struct GroupChatConfig {
@@ -170,44 +197,43 @@ struct GroupChatConfig {
   uint32_t min_session_expires = 90;      // Min-SE
   uint32_t message_size_limit = 512;      // bytes of one post (rpl:getserverinfo)
   uint32_t story_size_limit = 4096;
-  uint32_t search_limit = 100;            // rooms per chansrch answer
-  uint32_t max_history = 200;             // posts per bccontext answer
-  uint32_t bjoin_history = 10;            // contextual posts per room after bjoin
-  uint32_t max_sessions = 20000;          // channel sessions per channel service
-  uint32_t max_posts_in_flight = 64;      // per session, before posts get 503 + Retry-After
-  std::string file_service_uri;           // serveruri of file tokens; "" = the endpoint's
-  std::string file_address;               // HTTP file endpoint address; "" = no endpoint
-  uint32_t file_port = 0;                 // its port; 0 = ephemeral (tests)
-  std::string file_dir;                   // "" = <var_dir>/groupchat-files
+  uint32_t search_limit = 100;                // rooms per chansrch answer
+  uint32_t max_history = 200;                 // posts per bccontext answer
+  uint32_t bjoin_history = 10;                // contextual posts per room after bjoin
+  uint32_t max_sessions = 20000;              // channel sessions per channel service
+  uint32_t max_posts_in_flight = 64;          // per session, before posts get 503 + Retry-After
+  std::string file_service_uri;               // serveruri of file tokens; "" = the endpoint's
+  std::string file_address;                   // HTTP file endpoint address; "" = no endpoint
+  uint32_t file_port = 0;                     // its port; 0 = ephemeral (tests)
+  std::string file_dir;                       // "" = <var_dir>/groupchat-files
   uint32_t max_file_size = 10 * 1024 * 1024;  // bytes of one upload; larger gets 413
-  bool file_tls = false;        // serve the file endpoint over HTTPS (serveruri https://)
+  bool file_tls = false;         // serve the file endpoint over HTTPS (serveruri https://)
   std::string file_certificate;  // PEM paths; "" = the TLS listener's (resolved when read)
   std::string file_private_key;
   std::vector<GroupChatCategoryConfig> categories;
   std::vector<GroupChatRoomConfig> rooms;
 };
 
-
 // The `federation:` section: other SIP domains we exchange presence and IM with.
 enum class FederationPolicy { Closed, Open };  // closed: listed peers only; open: any not blocked
 enum class PeerDialect { Standard, Microsoft };
 struct FederationNextHop {
-  std::string host;  // IP literal or host name (resolved A/AAAA, no SRV)
+  std::string host;   // IP literal or host name (resolved A/AAAA, no SRV)
   uint16_t port = 0;  // 0 = 5060 (udp/tcp) or 5061 (tls)
   Transport transport = Transport::Tls;
 };
 struct FederationPeerConfig {
-  std::string domain;                      // lowercase; unique
+  std::string domain;                        // lowercase; unique
   std::vector<FederationNextHop> next_hops;  // empty = RFC 3263 discovery through DNS; several =
                                              // tried in order (failover)
   // How an inbound request proves it comes from this peer: a TLS connection whose
   // certificate names the domain (RFC 5922), or a source address in `sources`.
   std::vector<Cidr> sources;
-  bool require_tls = false;     // refuse this peer's requests over plain TCP/UDP
-  bool mutual_tls = false;      // outbound: present our certificate; inbound: require theirs
+  bool require_tls = false;  // refuse this peer's requests over plain TCP/UDP
+  bool mutual_tls = false;   // outbound: present our certificate; inbound: require theirs
   PeerDialect dialect = PeerDialect::Standard;  // Standard: msrtc/ms-* headers are stripped
-  uint32_t requests_per_second = 0;  // 0 = federation.requests_per_second_per_peer
-  std::string presence;         // "" = presence.federated; else allow | confirm | block | deny
+  uint32_t requests_per_second = 0;             // 0 = federation.requests_per_second_per_peer
+  std::string presence;  // "" = presence.federated; else allow | confirm | block | deny
 };
 struct FederationConfig {
   bool enabled = false;  // true when the section is present
@@ -218,7 +244,7 @@ struct FederationConfig {
   // configuration; "127.0.0.1:5353" style entries for tests and split DNS.
   std::vector<std::string> dns_servers;
   uint32_t dns_timeout_ms = 2000;
-  uint32_t dns_max_ttl_s = 3600;    // cached answers live min(TTL, this)
+  uint32_t dns_max_ttl_s = 3600;     // cached answers live min(TTL, this)
   uint32_t dns_negative_ttl_s = 30;  // failed lookups are cached this long
   // TLS towards and from peers: CA bundle ("" = system default paths), and the
   // certificate we present as a client for mutual TLS ("" = the TLS listener's).
@@ -226,7 +252,7 @@ struct FederationConfig {
   std::string certificate;
   std::string private_key;
   uint32_t requests_per_second_per_peer = 500;  // beyond: 503 + Retry-After, counted
-  bool hide_topology = true;  // strip internal Via/Contact details on the way out
+  bool hide_topology = true;                    // strip internal Via/Contact details on the way out
 
   const FederationPeerConfig* peer(std::string_view domain) const;  // case-insensitive
   bool isBlocked(std::string_view domain) const;
@@ -235,12 +261,12 @@ struct FederationConfig {
 // The `adapters:` section: plugins (shared objects, adapters/api/confab_adapter.h)
 // and the Prometheus endpoint.
 struct AdapterConfig {
-  std::string name;  // unique; names the plugin in logs and metrics
-  std::string path;  // shared object; relative to the working directory
+  std::string name;         // unique; names the plugin in logs and metrics
+  std::string path;         // shared object; relative to the working directory
   std::string config_yaml;  // the plugin's own `config:` mapping, re-emitted as YAML text
   std::vector<std::string> identities;  // AORs in our domains whose requests go to the plugin
-  uint32_t call_timeout_ms = 2000;  // a callback running longer marks the plugin stalled
-  uint32_t queue_limit = 10000;     // events waiting for the plugin; beyond: dropped, counted
+  uint32_t call_timeout_ms = 2000;      // a callback running longer marks the plugin stalled
+  uint32_t queue_limit = 10000;         // events waiting for the plugin; beyond: dropped, counted
 };
 struct AdaptersConfig {
   std::vector<AdapterConfig> plugins;

@@ -55,7 +55,7 @@ TEST_CASE("unknown keys are rejected, with a suggestion when one is close") {
         "conf/confab.yaml:4:11: limits.colour: unknown key (expected one of: "
         "max_message_size, max_headers, max_connections, max_connections_per_source, "
         "requests_per_second_per_source, tcp_idle_timeout, tcp_message_timeout, "
-        "max_forwards)");
+        "max_forwards, store_queue_max, notify_pending_max, overload_retry_after_s)");
   CHECK(errorOf(std::string(kBase) + "server:\n  workers: 2\n  workers: 3\n") ==
         "conf/confab.yaml:6:3: server.workers: duplicate key (first given at line 5)");
 }

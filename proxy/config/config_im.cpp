@@ -21,7 +21,7 @@ void readIm(const MapReader& root, Config& config) {
   MapReader map(diag, root.getOrEmpty("im"),
                 {"database", "max_body_size", "session_idle_timeout_s", "offline_max_messages",
                  "offline_max_bytes", "offline_max_age_s", "offline_retry_interval_s",
-                 "flood_max_messages", "flood_window_s", "max_participants"});
+                 "flood_max_messages", "flood_window_s", "max_participants", "ocs_multiparty"});
   ImConfig& im = config.im;
   if (auto database = map.get("database")) {
     if (auto text = readString(diag, *database)) {
@@ -41,6 +41,15 @@ void readIm(const MapReader& root, Config& config) {
   map.read("flood_max_messages", im.flood_max_messages, 0, 1000000);
   map.read("flood_window_s", im.flood_window_s, 1, 3600);
   map.read("max_participants", im.max_participants, 3, 100000);
+  if (auto mode = map.get("ocs_multiparty")) {
+    if (auto text = readString(diag, *mode)) {
+      if (*text == "mesh" || *text == "notice") {
+        im.ocs_multiparty = *text;
+      } else {
+        diag.add(mode->mark, mode->path, "expected mesh or notice, got " + describe(mode->node));
+      }
+    }
+  }
 }
 
 }  // namespace detail

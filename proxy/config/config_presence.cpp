@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `presence:` section: PUBLISH / SUBSCRIBE expiry bounds, NOTIFY rate,
-// limits, the federated default and static authorization rules.
+// limits, the federated default, static authorization rules and the XCAP server.
 #include <string>
 
 #include "proxy/base/strings.h"
@@ -90,6 +90,54 @@ void readRule(Diagnostics& diag, const Value& item, Config& config) {
   }
 }
 
+void readXcap(Diagnostics& diag, const Value& value, Config& config) {
+  MapReader map(diag, value,
+                {"enabled", "address", "port", "root", "max_document_size", "max_lists",
+                 "max_entries", "tls", "certificate", "private_key"});
+  XcapConfig& x = config.presence.xcap;
+  map.read("enabled", x.enabled);
+  map.read("address", x.address);
+  map.read("port", x.port, 0, 65535);
+  map.read("root", x.root);
+  map.read("max_document_size", x.max_document_size, 256, 16 * 1024 * 1024);
+  map.read("max_lists", x.max_lists, 1, 64);  // MS-SIP: 64 groups per list
+  map.read("max_entries", x.max_entries, 1, 100000);
+  map.read("tls", x.tls);
+  map.read("certificate", x.certificate);
+  map.read("private_key", x.private_key);
+  if (x.address.empty()) {
+    const Value at = map.getOrEmpty("address");
+    diag.add(at.mark, at.path, "expected an IPv4 address to listen on, got \"\"");
+  }
+  if (!x.root.starts_with('/') || x.root.find_first_of(" ?#~") != std::string::npos) {
+    const Value at = map.getOrEmpty("root");
+    diag.add(at.mark, at.path, "expected a path such as /xcap, got \"" + x.root + "\"");
+  }
+  if (x.certificate.empty() != x.private_key.empty()) {
+    const Value at = map.getOrEmpty(x.certificate.empty() ? "certificate" : "private_key");
+    diag.add(at.mark, at.path, "certificate and private_key go together");
+    return;
+  }
+  if (!x.tls) {
+    if (!x.certificate.empty()) {
+      const Value at = map.getOrEmpty("certificate");
+      diag.add(at.mark, at.path, "is used only with tls: true");
+    }
+    return;
+  }
+  for (const ListenerConfig& listener : config.listeners) {
+    if (x.certificate.empty() && listener.transport == Transport::Tls) {
+      x.certificate = listener.certificate;  // the server's own certificate
+      x.private_key = listener.private_key;
+    }
+  }
+  if (x.certificate.empty()) {
+    const Value at = map.getOrEmpty("tls");
+    diag.add(at.mark, at.path,
+             "needs certificate and private_key, or a tls listener to borrow them from");
+  }
+}
+
 }  // namespace
 
 void readPresence(const MapReader& root, Config& config) {
@@ -99,7 +147,7 @@ void readPresence(const MapReader& root, Config& config) {
       {"publish_min_expires", "publish_max_expires", "publish_default_expires",
        "subscribe_min_expires", "subscribe_max_expires", "subscribe_default_expires",
        "min_notify_interval_ms", "publication_write_interval_ms", "max_subscriptions_per_watcher",
-       "max_watchers_per_presentity", "max_publication_size", "federated", "rules"});
+       "max_watchers_per_presentity", "max_publication_size", "federated", "rules", "xcap"});
   PresenceConfig& p = config.presence;
   const size_t errors = diag.count();
   map.read("publish_min_expires", p.publish_min_expires, 1, kMaxExpires);
@@ -128,6 +176,9 @@ void readPresence(const MapReader& root, Config& config) {
                p.publish_default_expires);
     checkOrder(map, "subscribe", p.subscribe_min_expires, p.subscribe_max_expires,
                p.subscribe_default_expires);
+  }
+  if (auto xcap = map.get("xcap")) {
+    readXcap(diag, *xcap, config);
   }
   if (auto rules = map.get("rules")) {
     for (const Value& item : readList(diag, *rules)) {

@@ -82,3 +82,38 @@ TEST_CASE("presence: publication write interval") {
 }
 
 }  // namespace proxy::config
+
+namespace proxy::config {
+
+TEST_CASE("presence.xcap: defaults, values and errors with their place") {
+  auto defaults = parseConfig(std::string(kBase), "conf/confab.yaml");
+  REQUIRE(defaults);
+  const XcapConfig& d = defaults->presence.xcap;
+  CHECK(!d.enabled);
+  CHECK(d.address == "127.0.0.1");  // loopback unless the operator opens it
+  CHECK(d.port == 5080);
+  CHECK(d.root == "/xcap");
+  auto set = parseConfig(std::string(kBase) +
+                             "presence:\n  xcap: { enabled: true, port: 0, root: /lists, "
+                             "max_document_size: 4096, max_lists: 8, max_entries: 50 }\n",
+                         "conf/confab.yaml");
+  REQUIRE_MESSAGE(set, set.error().detail);
+  CHECK(set->presence.xcap.enabled);
+  CHECK(set->presence.xcap.port == 0);
+  CHECK(set->presence.xcap.root == "/lists");
+  CHECK(set->presence.xcap.max_document_size == 4096);
+  CHECK(set->presence.xcap.max_lists == 8);
+  CHECK(set->presence.xcap.max_entries == 50);
+  auto bad = parseConfig(std::string(kBase) +
+                             "presence:\n  xcap:\n    root: xcap\n    max_lists: 65\n"
+                             "    tls: true\n    colour: red\n",
+                         "conf/confab.yaml");
+  REQUIRE_FALSE(bad);
+  const std::string& e = bad.error().detail;
+  CHECK(e.find("conf/confab.yaml:6:11: presence.xcap.root: expected a path") != std::string::npos);
+  CHECK(e.find("presence.xcap.max_lists") != std::string::npos);
+  CHECK(e.find("presence.xcap.tls: needs certificate and private_key") != std::string::npos);
+  CHECK(e.find("colour") != std::string::npos);
+}
+
+}  // namespace proxy::config

@@ -238,10 +238,11 @@ void readRegistrar(const MapReader& root, Config& config) {
 }
 
 void readLimits(const MapReader& root, Config& config) {
-  MapReader map(root.diagnostics(), root.getOrEmpty("limits"),
-                {"max_message_size", "max_headers", "max_connections", "max_connections_per_source",
-                 "requests_per_second_per_source", "tcp_idle_timeout", "tcp_message_timeout",
-                 "max_forwards"});
+  MapReader map(
+      root.diagnostics(), root.getOrEmpty("limits"),
+      {"max_message_size", "max_headers", "max_connections", "max_connections_per_source",
+       "requests_per_second_per_source", "tcp_idle_timeout", "tcp_message_timeout", "max_forwards",
+       "store_queue_max", "notify_pending_max", "overload_retry_after_s"});
   LimitsConfig& l = config.limits;
   map.read("max_message_size", l.max_message_size, 1, kMaxMessageSize);
   map.read("max_headers", l.max_headers, 1, 10000);
@@ -251,6 +252,9 @@ void readLimits(const MapReader& root, Config& config) {
   map.read("tcp_idle_timeout", l.tcp_idle_timeout_s, 1, 86400);
   map.read("tcp_message_timeout", l.tcp_message_timeout_s, 1, 3600);
   map.read("max_forwards", l.max_forwards, 1, 255);
+  map.read("store_queue_max", l.store_queue_max, 0, 100000000);
+  map.read("notify_pending_max", l.notify_pending_max, 0, 100000000);
+  map.read("overload_retry_after_s", l.overload_retry_after_s, 1, 3600);
 }
 
 void readTransactions(const MapReader& root, Config& config) {

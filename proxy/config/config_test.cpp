@@ -51,6 +51,9 @@ void checkDefaults(const Config& c) {
   CHECK(c.limits.tcp_idle_timeout_s == 600);
   CHECK(c.limits.tcp_message_timeout_s == 30);
   CHECK(c.limits.max_forwards == 70);
+  CHECK(c.limits.store_queue_max == 100000);
+  CHECK(c.limits.notify_pending_max == 50000);
+  CHECK(c.limits.overload_retry_after_s == 5);
   CHECK(c.transactions.t1_ms == 500);
   CHECK(c.transactions.t2_ms == 4000);
   CHECK(c.transactions.t4_ms == 5000);

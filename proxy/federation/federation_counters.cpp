@@ -19,6 +19,9 @@ FederationCounters::FederationCounters()
       loop(counters::get("federation.rejected.loop")),
       routed(counters::get("federation.outbound.routed")),
       unresolved(counters::get("federation.outbound.unresolved")),
-      with_alternates(counters::get("federation.outbound.with_alternates")) {}
+      with_alternates(counters::get("federation.outbound.with_alternates")),
+      wait_resolved(counters::get("federation.outbound.dns_wait.resolved")),
+      wait_timed_out(counters::get("federation.outbound.dns_wait.timed_out")),
+      wait_refused(counters::get("federation.outbound.dns_wait.refused")) {}
 
 }  // namespace proxy::federation

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/federation/federation_edge.h"
 
+#include "proxy/base/log.h"
 #include "proxy/base/strings.h"
+#include "proxy/config/transport_protocol.h"
 #include "proxy/federation/federation_counters.h"
 #include "proxy/federation/loop_detection.h"
 #include "proxy/routing/shard_router.h"
@@ -10,16 +12,16 @@
 namespace proxy::federation {
 namespace {
 
-transport::Protocol protocolOf(config::Transport t) {
-  switch (t) {
-    case config::Transport::Udp:
-      return transport::Protocol::Udp;
-    case config::Transport::Tcp:
-      return transport::Protocol::Tcp;
-    case config::Transport::Tls:
-      return transport::Protocol::Tls;
+// The flow to a resolved hop; a TLS one must prove the peer's domain (RFC 5922).
+transport::Flow flowTo(const Hop& hop, routing::ShardRouter& router) {
+  transport::Flow flow;
+  flow.protocol = hop.protocol;
+  flow.remote = hop.address;
+  flow.shard = router.shardId();
+  if (hop.protocol == transport::Protocol::Tls && !hop.tls_name.empty()) {
+    router.rememberTlsName(hop.address, hop.tls_name);
   }
-  return transport::Protocol::Tls;
+  return flow;
 }
 
 uint16_t portOf(const config::FederationNextHop& hop) {
@@ -121,7 +123,10 @@ FederationEdge::FederationEdge(const config::Config& config, const routing::Loca
       us_(us),
       table_(config),
       resolver_(std::move(resolver)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      limiter_(options_.limiter ? options_.limiter : PeerLimiter::sharedFor(config.federation)) {}
+
+FederationEdge::~FederationEdge() { *alive_ = false; }
 
 void FederationEdge::findHops(const std::string& domain, dns::LocateDone done) {
   const config::FederationPeerConfig* peer = table_.peer(domain);
@@ -150,7 +155,7 @@ void FederationEdge::findHops(const std::string& domain, dns::LocateDone done) {
   join->done = std::move(done);
   for (size_t i = 0; i < peer->next_hops.size(); ++i) {
     const config::FederationNextHop& hop = peer->next_hops[i];
-    resolver_->resolveHost(hop.host, portOf(hop), protocolOf(hop.transport), domain,
+    resolver_->resolveHost(hop.host, portOf(hop), config::toProtocol(hop.transport), domain,
                            [join, i, domain](Result<std::vector<Hop>> result) {
                              if (result) {
                                join->parts[i] = std::move(*result);
@@ -208,8 +213,8 @@ routing::Target FederationEdge::makeTarget(const sip::SipMessage& request,
   return target;
 }
 
-std::optional<transport::Flow> FederationEdge::nextHopFor(const sip::SipMessage& request,
-                                                          routing::ShardRouter& router) {
+FederationEdge::HopChoice FederationEdge::chooseHop(const sip::SipMessage& request,
+                                                    routing::ShardRouter& router) {
   std::string domain = destinationDomain(request);
   std::string peer_domain = domain;
   if (Policy policy = table_.policyFor(domain); policy != Policy::Allowed) {
@@ -217,23 +222,13 @@ std::optional<transport::Flow> FederationEdge::nextHopFor(const sip::SipMessage&
     // Record-Route): what we federate with is the other party's domain.
     const auto& to = request.to();
     if (policy == Policy::Blocked || !to || !to->uri().isSip()) {
-      return std::nullopt;
+      return {};
     }
     peer_domain = toLower(to->uri().host());
     if (table_.policyFor(peer_domain) != Policy::Allowed) {
-      return std::nullopt;
+      return {};
     }
   }
-  auto use = [&router](const Hop& hop) {
-    transport::Flow flow;
-    flow.protocol = hop.protocol;
-    flow.remote = hop.address;
-    flow.shard = router.shardId();
-    if (hop.protocol == transport::Protocol::Tls && !hop.tls_name.empty()) {
-      router.rememberTlsName(hop.address, hop.tls_name);
-    }
-    return flow;
-  };
   if (const config::FederationPeerConfig* peer = table_.peer(peer_domain)) {
     for (const config::FederationNextHop& hop : peer->next_hops) {
       std::string_view host = hop.host;
@@ -241,20 +236,103 @@ std::optional<transport::Flow> FederationEdge::nextHopFor(const sip::SipMessage&
         host = host.substr(1, host.size() - 2);
       }
       if (auto address = transport::Address::fromIpPort(host, portOf(hop))) {
-        return use(Hop{protocolOf(hop.transport), *address, peer_domain});
+        return {flowTo(Hop{config::toProtocol(hop.transport), *address, peer_domain}, router), {}};
       }
     }
   }
   if (resolver_ == nullptr) {
-    return std::nullopt;
+    return {};
   }
   if (auto hops = resolver_->cached(domain); hops && !hops->empty()) {
-    return use(hops->front());
+    return {flowTo(hops->front(), router), {}};
   }
-  // Warm the cache: the service's retry (or the next request) finds the answer.
-  findHops(domain, [](Result<std::vector<Hop>>) {});
-  FederationCounters::get().unresolved.add();
-  return std::nullopt;
+  return {std::nullopt, std::move(domain)};
+}
+
+std::optional<transport::Flow> FederationEdge::nextHopFor(const sip::SipMessage& request,
+                                                          routing::ShardRouter& router) {
+  HopChoice choice = chooseHop(request, router);
+  if (!choice.lookup.empty()) {
+    // Warm the cache: the service's retry (or the next request) finds the answer.
+    findHops(choice.lookup, [](Result<std::vector<Hop>>) {});
+    FederationCounters::get().unresolved.add();
+  }
+  return std::move(choice.flow);
+}
+
+void FederationEdge::nextHopWhenKnown(const sip::SipMessage& request, routing::ShardRouter& router,
+                                      HopDone done) {
+  HopChoice choice = chooseHop(request, router);
+  if (choice.lookup.empty()) {
+    done(std::move(choice.flow));
+    return;
+  }
+  const FederationCounters& c = FederationCounters::get();
+  if (waiting_.size() >= kMaxWaiting) {
+    c.wait_refused.add();
+    LOG_WARN("federation: %s %s not sent: %zu requests already wait for DNS",
+             std::string(request.methodText()).c_str(), choice.lookup.c_str(), waiting_.size());
+    done(std::nullopt);
+    return;
+  }
+  uv_loop_t& loop = router.shard().loop();
+  if (!wait_timer_) {
+    wait_timer_ = std::make_unique<uv::Timer>(loop, [this, &loop] { expireWaiting(loop); });
+  }
+  const uint64_t id = next_waiter_++;
+  const bool first = waiting_.empty();
+  waiting_.emplace(id,
+                   Waiter{uv_now(&loop) + options_.hop_wait_ms, choice.lookup, std::move(done)});
+  if (first) {
+    wait_timer_->start(options_.hop_wait_ms);
+  }
+  findHops(choice.lookup, [this, id, &router, alive = alive_](Result<std::vector<Hop>> hops) {
+    if (*alive) {
+      finishWaiting(id, std::move(hops), router);
+    }
+  });
+}
+
+void FederationEdge::finishWaiting(uint64_t id, Result<std::vector<Hop>> hops,
+                                   routing::ShardRouter& router) {
+  auto it = waiting_.find(id);
+  if (it == waiting_.end()) {
+    return;  // timed out already
+  }
+  Waiter waiter = std::move(it->second);
+  waiting_.erase(it);
+  if (waiting_.empty() && wait_timer_) {
+    wait_timer_->stop();
+  }
+  const FederationCounters& c = FederationCounters::get();
+  if (!hops || hops->empty()) {
+    c.unresolved.add();
+    LOG_INFO("federation: no route to %s for a request of ours: %s", waiter.domain.c_str(),
+             hops ? "no hops" : hops.error().detail.c_str());
+    waiter.done(std::nullopt);
+    return;
+  }
+  c.wait_resolved.add();
+  waiter.done(flowTo(hops->front(), router));
+}
+
+void FederationEdge::expireWaiting(uv_loop_t& loop) {
+  const uint64_t now = uv_now(&loop);
+  // Taken out first: a `done` may queue new requests.
+  std::vector<Waiter> expired;
+  while (!waiting_.empty() && waiting_.begin()->second.deadline_ms <= now) {
+    expired.push_back(std::move(waiting_.begin()->second));
+    waiting_.erase(waiting_.begin());
+  }
+  if (!waiting_.empty()) {
+    wait_timer_->start(waiting_.begin()->second.deadline_ms - now);
+  }
+  for (Waiter& waiter : expired) {
+    FederationCounters::get().wait_timed_out.add();
+    LOG_WARN("federation: a request of ours to %s gave up after %u ms waiting for DNS",
+             waiter.domain.c_str(), options_.hop_wait_ms);
+    waiter.done(std::nullopt);
+  }
 }
 
 }  // namespace proxy::federation

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // One shard's federation edge: the peer table, the hop resolver (DNS on this
-// shard's loop), the per-peer rate limiter and the rules every federation
-// decision shares. The two stages (inbound verification, outbound route) and
+// shard's loop), the per-peer rate limiter (shared by all shards) and the
+// rules every federation decision shares. The two stages (inbound verification, outbound route) and
 // the router's domain resolver for requests our services originate use it.
 // Shard thread only.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 #include "proxy/routing/local_addresses.h"
 #include "proxy/routing/request_context.h"
 #include "proxy/sip/sip_message.h"
+#include "proxy/uv/timer.h"
 
 namespace proxy::routing {
 class ShardRouter;
@@ -32,6 +34,13 @@ struct EdgeOptions {
   std::string realm;  // our digest realm: credentials for it never leave
   std::function<bool(const transport::Address&)> is_trusted;  // auth.trusted_networks
   std::function<int64_t()> now_ms;                            // monotonic; rate limits
+  // The per-peer rate limits, shared by every shard's edge; null: the one
+  // shared by the edges built from the same config (PeerLimiter::sharedFor).
+  std::shared_ptr<PeerLimiter> limiter;
+  // How long a request our services send waits for a DNS answer (nextHopWhenKnown):
+  // two DNS timeouts (federation.dns.timeout_ms, 2 s by default). A NOTIFY or
+  // MESSAGE that waits longer is better failed, which its sender handles.
+  uint32_t hop_wait_ms = 4000;
 };
 
 // What an inbound request looks like to the edge, decided from the flow alone.
@@ -57,11 +66,14 @@ class FederationEdge {
  public:
   FederationEdge(const config::Config& config, const routing::LocalAddresses& us,
                  std::unique_ptr<HopResolver> resolver, EdgeOptions options);
+  ~FederationEdge();
+  FederationEdge(const FederationEdge&) = delete;
+  FederationEdge& operator=(const FederationEdge&) = delete;
 
   const PeerTable& table() const { return table_; }
   const routing::LocalAddresses& us() const { return us_; }
   const EdgeOptions& options() const { return options_; }
-  PeerLimiter& limiter() { return limiter_; }
+  PeerLimiter& limiter() { return *limiter_; }
   bool trusted(const transport::Address& a) const {
     return options_.is_trusted && options_.is_trusted(a);
   }
@@ -83,16 +95,47 @@ class FederationEdge {
   // either a lookup starts (for next time) and this is nullopt.
   std::optional<transport::Flow> nextHopFor(const sip::SipMessage& request,
                                             routing::ShardRouter& router);
+  // For ShardRouter::setDomainWaiter: nextHopFor(), but a DNS answer not cached
+  // yet is waited for. `done` gets the hop when the lookup answers, or nullopt
+  // (logged, counted) when the domain is not federated, the lookup fails, it
+  // takes longer than EdgeOptions::hop_wait_ms, or kMaxWaiting requests wait
+  // already. It may run before this returns; never after the edge is gone.
+  using HopDone = std::function<void(std::optional<transport::Flow>)>;
+  void nextHopWhenKnown(const sip::SipMessage& request, routing::ShardRouter& router, HopDone done);
+  size_t waiting() const { return waiting_.size(); }
+  static constexpr size_t kMaxWaiting = 1000;  // requests of this shard waiting for DNS
 
   static constexpr size_t kMaxHops = 4;  // failover is bounded
 
  private:
+  // nextHopFor() without the lookup: the hop, or the domain to look up ("" for
+  // none: not federated).
+  struct HopChoice {
+    std::optional<transport::Flow> flow;
+    std::string lookup;
+  };
+  HopChoice chooseHop(const sip::SipMessage& request, routing::ShardRouter& router);
+  void finishWaiting(uint64_t id, Result<std::vector<Hop>> hops, routing::ShardRouter& router);
+  void expireWaiting(uv_loop_t& loop);
+
+  struct Waiter {
+    uint64_t deadline_ms;  // on the loop's clock (uv_now)
+    std::string domain;
+    HopDone done;
+  };
+
   const config::Config& config_;
   const routing::LocalAddresses& us_;
   PeerTable table_;
   std::unique_ptr<HopResolver> resolver_;
   EdgeOptions options_;
-  PeerLimiter limiter_;
+  std::shared_ptr<PeerLimiter> limiter_;  // never null
+  // Waiting requests by arrival, which is also deadline order: one timer for
+  // the first. Dropped unrun with the edge (at shutdown, after the router).
+  std::map<uint64_t, Waiter> waiting_;
+  uint64_t next_waiter_ = 1;
+  std::unique_ptr<uv::Timer> wait_timer_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace proxy::federation

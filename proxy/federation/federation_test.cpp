@@ -3,7 +3,10 @@
 // rules, rate limits, loop detection and hop lookup (with a fake resolver).
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "proxy/federation/federation_counters.h"
 #include "proxy/federation/federation_edge.h"
@@ -224,16 +227,115 @@ TEST_CASE("inbound: require_tls refuses a peer over TCP") {
 }
 
 TEST_CASE("token bucket: a burst of one second's worth, then the rate") {
-  PeerLimiter limiter;
+  config::Config config = load(kPeers);
+  PeerLimiter limiter(config.federation);
   CHECK(limiter.allow("b.test", 2, 1000));
   CHECK(limiter.allow("b.test", 2, 1000));
   CHECK_FALSE(limiter.allow("b.test", 2, 1000));
   CHECK_FALSE(limiter.allow("b.test", 2, 1400));
-  CHECK(limiter.allow("b.test", 2, 1500));  // 0.5 s refills one token
+  CHECK(limiter.allow("b.test", 2, 1500));  // 0.5 s refills one request
+  CHECK_FALSE(limiter.allow("b.test", 2, 1500));
   CHECK(limiter.allow("c.test", 2, 1500));  // buckets are per peer
+  CHECK(limiter.allow("u.test", 1, 1500));  // unlisted domains (open policy) too
+  CHECK_FALSE(limiter.allow("u.test", 1, 1999));
+  CHECK(limiter.allow("v.test", 1, 1999));
+  CHECK(limiter.allow("u.test", 1, 2500));
   for (int i = 0; i < 100; ++i) {
     CHECK(limiter.allow("d.test", 0, 1500));  // 0 = unlimited
   }
+  // Idle long enough, a bucket is full again, not fuller.
+  for (int i = 0; i < 2; ++i) {
+    CHECK(limiter.allow("b.test", 2, 60'000));
+  }
+  CHECK_FALSE(limiter.allow("b.test", 2, 60'000));
+}
+
+TEST_CASE("token bucket: the limit holds across threads (shards) sharing the limiter") {
+  config::Config config = load(kPeers);
+  PeerLimiter limiter(config.federation);
+  constexpr int kThreads = 4;
+  constexpr int kTries = 5000;
+  constexpr uint32_t kRate = 1000;
+  // The clock stands still: whatever the interleaving, exactly one burst passes.
+  auto race = [&](const char* domain, int64_t now_ms) {
+    std::atomic<int> passed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < kTries; ++i) {
+          if (limiter.allow(domain, kRate, now_ms)) {
+            passed.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      });
+    }
+    for (std::thread& t : threads) {
+      t.join();
+    }
+    return passed.load();
+  };
+  CHECK(race("b.test", 10'000) == static_cast<int>(kRate));      // a listed peer
+  CHECK(race("u.test", 10'000) == static_cast<int>(kRate));      // an unlisted one
+  CHECK(race("b.test", 10'500) == static_cast<int>(kRate) / 2);  // half a second refills half
+
+  // With time moving (each thread its own clock, as shards have), the total over
+  // a span stays within the burst plus the rate times the span.
+  std::atomic<int> passed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int ms = 0; ms < 2000; ++ms) {
+        for (int i = 0; i < 3; ++i) {
+          if (limiter.allow("c.test", 100, 100'000 + ms + t)) {
+            passed.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  CHECK(passed.load() >= 200);        // every refill is used: 4 shards x 3 a ms want more
+  CHECK(passed.load() <= 100 + 201);  // burst + 100/s over 2.003 s
+}
+
+TEST_CASE("token bucket: unlisted domains claim their own slots, idle ones change hands") {
+  config::Config config = load(kPeers);
+  PeerLimiter limiter(config.federation);
+  // Many more domains than probe slots per hash: each still gets its own burst.
+  for (int i = 0; i < 500; ++i) {
+    std::string domain = "d" + std::to_string(i) + ".test";
+    CHECK(limiter.allow(domain, 1, 1000));
+  }
+  int refused = 0;
+  for (int i = 0; i < 500; ++i) {
+    refused += limiter.allow("d" + std::to_string(i) + ".test", 1, 1000) ? 0 : 1;
+  }
+  CHECK(refused == 500);
+  // Idle buckets hand their slots on: more new domains than slots, each a
+  // second after the last, all get their burst.
+  for (int64_t i = 0; i < 5000; ++i) {
+    CHECK(limiter.allow("n" + std::to_string(i) + ".test", 1, 2000 + 1000 * i));
+  }
+}
+
+TEST_CASE("token bucket: every edge built from one config shares one limiter") {
+  config::Config config = load(kPeers);
+  config::Config other = load(kPeers);
+  auto a = PeerLimiter::sharedFor(config.federation);
+  auto b = PeerLimiter::sharedFor(config.federation);
+  auto c = PeerLimiter::sharedFor(other.federation);
+  CHECK(a.get() == b.get());
+  CHECK(a.get() != c.get());
+  routing::LocalAddresses us = localAddresses();
+  FederationEdge shard0(config, us, nullptr, {});
+  FederationEdge shard1(config, us, nullptr, {});
+  CHECK(&shard0.limiter() == a.get());
+  CHECK(&shard1.limiter() == a.get());
+  CHECK(shard0.limiter().allow("b.test", 2, 1000));
+  CHECK(shard1.limiter().allow("b.test", 2, 1000));
+  CHECK_FALSE(shard0.limiter().allow("b.test", 2, 1000));
 }
 
 TEST_CASE("loop hash: our Via with this request's hash is a loop; a retargeted one is not") {

@@ -3,12 +3,16 @@
 // answer, what they leave in the context, and what they hand to the next stage.
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "proxy/federation/federation_counters.h"
 #include "proxy/federation/federation_inbound_stage.h"
 #include "proxy/federation/federation_route_stage.h"
 #include "proxy/routing/shard_router.h"
+#include "proxy/uv/timer.h"
 
 namespace proxy::federation {
 namespace {
@@ -23,17 +27,23 @@ config::Config load() {
       "  peers:\n"
       "    - { domain: b.test, sources: [10.0.0.0/24], requests_per_second: 2 }\n"
       "    - { domain: d.test }\n"
-      "    - { domain: gone.test }\n",
+      "    - { domain: gone.test }\n"
+      "    - { domain: late.test }\n"
+      "    - { domain: slow.test }\n",
       "test.yaml");
   REQUIRE(config);
   return std::move(*config);
 }
 
+// Answers d.test at once; late.test and slow.test when the test says so
+// (late.test is then cached); anything else fails.
 class Resolver final : public HopResolver {
  public:
   void locate(std::string_view domain, std::vector<transport::Protocol>,
               dns::LocateDone done) override {
-    if (domain == "d.test") {
+    if (domain == "late.test" || domain == "slow.test") {
+      waiting.emplace_back(std::string(domain), std::move(done));
+    } else if (domain == "d.test") {
       done(std::vector<Hop>{Hop{transport::Protocol::Tls,
                                 *transport::Address::fromIpPort("10.4.0.1", 5061), "d.test"},
                             Hop{transport::Protocol::Tcp,
@@ -46,7 +56,38 @@ class Resolver final : public HopResolver {
                    dns::LocateDone done) override {
     done(makeError(503, "unused"));
   }
-  std::optional<std::vector<Hop>> cached(std::string_view) const override { return std::nullopt; }
+  std::optional<std::vector<Hop>> cached(std::string_view domain) const override {
+    if (domain == "late.test" && late_answered) {
+      return lateHops();
+    }
+    return std::nullopt;
+  }
+  static std::vector<Hop> lateHops() {
+    return {Hop{transport::Protocol::Tls, *transport::Address::fromIpPort("10.6.0.1", 5061),
+                "late.test"}};
+  }
+  // Answers every waiting lookup of `domain`: late.test with its hop, others with a failure.
+  void answer(const std::string& domain) {
+    std::vector<std::pair<std::string, dns::LocateDone>> now;
+    std::erase_if(waiting, [&](auto& w) {
+      if (w.first != domain) {
+        return false;
+      }
+      now.push_back(std::move(w));
+      return true;
+    });
+    late_answered |= domain == "late.test";
+    for (auto& [name, done] : now) {
+      if (name == "late.test") {
+        done(lateHops());
+      } else {
+        done(makeError(503, "SERVFAIL " + name));
+      }
+    }
+  }
+
+  std::vector<std::pair<std::string, dns::LocateDone>> waiting;
+  bool late_answered = false;
 };
 
 // The stage after the one under test: keeps what reached it.
@@ -68,8 +109,9 @@ struct Fixture {
         router((us.addDomain("a.test"), us.addListener(transport::Protocol::Tcp, "127.0.0.1", 5060),
                 shards.shard(0)),
                transports, us, {}, peers),
-        edge(config, us, std::make_unique<Resolver>(),
-             EdgeOptions{"a.test", {}, [this] { return now_ms; }}) {
+        resolver(new Resolver),
+        edge(config, us, std::unique_ptr<HopResolver>(resolver),
+             EdgeOptions{"a.test", {}, [this] { return now_ms; }, {}}) {
     peers.push_back(&router);
     auto capture_stage = std::make_unique<Capture>();
     capture = capture_stage.get();
@@ -100,6 +142,23 @@ struct Fixture {
     return std::make_unique<routing::RequestContext>(std::move(*parsed), flow, router);
   }
 
+  // The router asks the edge for hops of requests our services send, waiting for DNS.
+  void waitForDns() {
+    router.setDomainWaiter(
+        [this](const sip::SipMessage& request, routing::ShardRouter::HopDone done) {
+          edge.nextHopWhenKnown(request, router, std::move(done));
+        });
+  }
+  // Runs the (never started) shard's loop on this thread until `done`, at most ~5 s.
+  template <typename Done>
+  void runLoopUntil(Done done) {
+    uv::Timer guard(shards.shard(0).loop(), [] {});  // wakes the loop every 50 ms
+    guard.start(50, 50);
+    for (int i = 0; i < 100 && !done(); ++i) {
+      uv_run(&shards.shard(0).loop(), UV_RUN_ONCE);
+    }
+  }
+
   uv::ShardSet shards;
   transport::Transports transports;
   config::Config config;
@@ -107,9 +166,29 @@ struct Fixture {
   std::vector<routing::ShardRouter*> peers;
   routing::ShardRouter router;
   int64_t now_ms = 1000;
+  Resolver* resolver;  // owned by the edge
   FederationEdge edge;
   Capture* capture = nullptr;
 };
+
+// A NOTIFY as our presence service sends it (the transaction layer adds the Via).
+sip::SipMessage originated(const std::string& ruri) {
+  auto parsed = sip::SipMessage::parse("NOTIFY " + ruri +
+                                       " SIP/2.0\r\n"
+                                       "From: <sip:alice@a.test>;tag=n1\r\n"
+                                       "To: <" +
+                                       ruri +
+                                       ">;tag=s1\r\n"
+                                       "Call-ID: sub-1\r\n"
+                                       "CSeq: 2 NOTIFY\r\n"
+                                       "Max-Forwards: 70\r\n"
+                                       "Event: presence\r\n"
+                                       "Subscription-State: active;expires=600\r\n"
+                                       "Contact: <sip:alice@127.0.0.1:5060>\r\n"
+                                       "Content-Length: 0\r\n\r\n");
+  REQUIRE(parsed);
+  return std::move(*parsed);
+}
 
 }  // namespace
 
@@ -214,6 +293,108 @@ TEST_CASE("route stage: no relay for peers, policy, unresolvable domains") {
   // Local targets are not the edge's business.
   auto local = f.context("sip:bob@a.test", "sip:alice@a.test", "127.0.0.1");
   CHECK(stage.onRequest(local) == routing::Verdict::Continue);
+}
+
+TEST_CASE("service requests: the first one to a peer not in the DNS cache waits, then goes") {
+  Fixture f;
+  f.waitForDns();
+  std::vector<std::pair<transport::Flow, std::string>> sent;
+  f.router.setOutboundFilter(
+      [&sent](const transport::Flow& flow, std::string& bytes) { sent.emplace_back(flow, bytes); });
+  const auto& c = FederationCounters::get();
+  const uint64_t resolved = c.wait_resolved.value();
+  int finals = 0;
+  auto count = [&finals](sip::SipMessage&&, bool final) { finals += final ? 1 : 0; };
+  f.router.sendOriginated(originated("sip:bob@late.test"), std::nullopt, count);
+  CHECK(sent.empty());  // waiting for DNS, not failed
+  CHECK(f.edge.waiting() == 1);
+  REQUIRE(f.resolver->waiting.size() == 1);
+
+  f.resolver->answer("late.test");
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].first.protocol == transport::Protocol::Tls);
+  CHECK(sent[0].first.remote.toString() == "10.6.0.1:5061");
+  CHECK(sent[0].second.starts_with("NOTIFY sip:bob@late.test SIP/2.0\r\nVia: SIP/2.0/TLS "));
+  const std::string* tls_name = f.router.tlsNameFor(sent[0].first.remote);
+  REQUIRE(tls_name != nullptr);
+  CHECK(*tls_name == "late.test");  // the connection must prove the peer's domain
+  CHECK(f.edge.waiting() == 0);
+  CHECK(c.wait_resolved.value() == resolved + 1);
+  CHECK(finals == 0);
+
+  // Cached now: the next one goes at once, without a lookup.
+  f.router.sendOriginated(originated("sip:carol@late.test"), std::nullopt, count);
+  CHECK(sent.size() == 2);
+  CHECK(f.resolver->waiting.empty());
+  // A request with a flow (a registered client's) never asks.
+  transport::Flow flow;
+  flow.protocol = transport::Protocol::Tcp;
+  flow.remote = *transport::Address::fromIpPort("10.7.0.1", 5060);
+  f.router.sendOriginated(originated("sip:dan@slow.test"), flow, count);
+  REQUIRE(sent.size() == 3);
+  CHECK(sent[2].first.remote.toString() == "10.7.0.1:5060");
+  CHECK(f.resolver->waiting.empty());
+}
+
+TEST_CASE("service requests: a failed lookup gets the sender a 480, later, counted") {
+  Fixture f;
+  f.waitForDns();
+  const uint64_t unresolved = FederationCounters::get().unresolved.value();
+  std::vector<int> finals;
+  f.router.sendOriginated(originated("sip:x@slow.test"), std::nullopt,
+                          [&finals](sip::SipMessage&& response, bool final) {
+                            if (final) {
+                              finals.push_back(response.statusCode());
+                            }
+                          });
+  f.resolver->answer("slow.test");
+  CHECK(finals.empty());  // from a later loop turn, as the transaction layer's own
+  f.runLoopUntil([&finals] { return !finals.empty(); });
+  CHECK(finals == std::vector<int>{480});
+  CHECK(FederationCounters::get().unresolved.value() == unresolved + 1);
+  CHECK(f.edge.waiting() == 0);
+}
+
+TEST_CASE("service requests: waits are bounded in time and in number") {
+  Fixture f;
+  EdgeOptions options;
+  options.hop_wait_ms = 20;
+  auto* resolver = new Resolver;
+  FederationEdge edge(f.config, f.us, std::unique_ptr<HopResolver>(resolver), options);
+  const auto& c = FederationCounters::get();
+  const uint64_t timed_out = c.wait_timed_out.value();
+  int answered = 0;
+  int with_hop = 0;
+  auto done = [&](std::optional<transport::Flow> flow) {
+    ++answered;
+    with_hop += flow ? 1 : 0;
+  };
+  edge.nextHopWhenKnown(originated("sip:x@slow.test"), f.router, done);
+  CHECK(answered == 0);
+  f.runLoopUntil([&answered] { return answered > 0; });
+  CHECK(answered == 1);
+  CHECK(with_hop == 0);
+  CHECK(c.wait_timed_out.value() == timed_out + 1);
+  CHECK(edge.waiting() == 0);
+  resolver->answer("slow.test");  // too late: nothing more
+  CHECK(answered == 1);
+
+  const uint64_t refused = c.wait_refused.value();
+  for (size_t i = 0; i < FederationEdge::kMaxWaiting; ++i) {
+    edge.nextHopWhenKnown(originated("sip:x@slow.test"), f.router, done);
+  }
+  CHECK(edge.waiting() == FederationEdge::kMaxWaiting);
+  CHECK(answered == 1);
+  edge.nextHopWhenKnown(originated("sip:y@slow.test"), f.router, done);
+  CHECK(answered == 2);  // at once
+  CHECK(c.wait_refused.value() == refused + 1);
+  // Not federated: at once, nothing to wait for.
+  edge.nextHopWhenKnown(originated("sip:x@x.test"), f.router, done);
+  CHECK(answered == 3);
+  CHECK(with_hop == 0);
+  resolver->answer("slow.test");  // every waiting one gets its answer
+  CHECK(answered == 3 + static_cast<int>(FederationEdge::kMaxWaiting));
+  CHECK(edge.waiting() == 0);
 }
 
 }  // namespace proxy::federation

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/federation/topology.h"
 
+#include <vector>
+
 #include "proxy/base/strings.h"
 #include "proxy/routing/record_route.h"
 #include "proxy/sip/name_addr.h"
@@ -122,77 +124,95 @@ bool isMicrosoftHeader(std::string_view name) {
 
 void rewriteForPeer(sip::SipMessage& message, const PeerRewrite& how) {
   const bool standard = how.dialect == config::PeerDialect::Standard;
-  std::string text;
-  if (message.isRequest()) {
-    text += message.methodText();
-    text += ' ';
-    text += message.requestUri();
-    text += " SIP/2.0\r\n";
-  } else {
-    text += "SIP/2.0 ";
-    text += std::to_string(message.statusCode());
-    text += ' ';
-    text += message.reasonPhrase();
-    text += "\r\n";
-  }
+  // Edited in place, header name by header name: a field without an id (the
+  // ms-* extensions) can only go with all Other fields, which are put back.
+  // Nothing is parsed again, so nothing can fail and leave the message as it was.
+  struct Edit {
+    sip::HeaderName id;
+    bool changed = false;
+    std::vector<std::string> names, values;  // what stays, in wire order
+  };
+  std::vector<Edit> edits;
+  auto editOf = [&edits](sip::HeaderName id) -> Edit& {
+    for (Edit& e : edits) {
+      if (e.id == id) {
+        return e;
+      }
+    }
+    return edits.emplace_back(Edit{id, false, {}, {}});
+  };
   for (const sip::HeaderField& f : message.fields()) {
-    std::string value(f.value);
+    std::optional<std::string> value;  // set: the field stays with this value
     switch (f.id) {
-      case sip::HeaderName::ContentLength:
-        continue;  // written below for the body as it is
       case sip::HeaderName::Via:
-        if (how.hide_topology && message.isRequest()) {
-          continue;  // ours goes on top when it is sent; see Target::restore_vias
+        if (!how.hide_topology || !message.isRequest()) {
+          continue;
         }
-        break;
+        break;  // ours goes on top when it is sent; see Target::restore_vias
       case sip::HeaderName::Contact:
-        if (how.hide_topology && how.us != nullptr) {
-          if (auto encoded = encodeContact(f.value, *how.us, how.protocol)) {
-            value = std::move(*encoded);
-          }
+        if (!how.hide_topology || how.us == nullptr) {
+          continue;
+        }
+        value = encodeContact(f.value, *how.us, how.protocol);
+        if (!value) {
+          value = std::string(f.value);  // already ours, or not a SIP URI
         }
         break;
       case sip::HeaderName::Authorization:
       case sip::HeaderName::ProxyAuthorization:
-        if (credentialsForRealm(f.value, how.realm)) {
-          continue;  // our credentials end at our edge (RFC 3261 §22.3)
+        if (!credentialsForRealm(f.value, how.realm)) {
+          value = std::string(f.value);  // our credentials end at our edge (RFC 3261 §22.3)
         }
         break;
       case sip::HeaderName::Supported:
       case sip::HeaderName::Require:
       case sip::HeaderName::ProxyRequire:
-        if (standard) {
-          value = withoutMicrosoftTags(f.value);
-          if (value.empty()) {
-            continue;
-          }
+        if (!standard) {
+          continue;
+        }
+        if (std::string tags = withoutMicrosoftTags(f.value); !tags.empty()) {
+          value = std::move(tags);
         }
         break;
       case sip::HeaderName::MsKeepAlive:
-        if (standard) {
+        if (!standard) {
           continue;
         }
         break;
       case sip::HeaderName::Other:
-        if (standard && isMicrosoftHeader(f.name)) {
+        if (!standard) {
           continue;
+        }
+        if (!isMicrosoftHeader(f.name)) {
+          value = std::string(f.value);
         }
         break;
       default:
-        break;
+        continue;
     }
-    text += f.name;
-    text += ": ";
-    text += value;
-    text += "\r\n";
+    Edit& edit = editOf(f.id);
+    edit.changed |= !value || *value != f.value;
+    if (value) {
+      edit.names.emplace_back(f.name);
+      edit.values.push_back(std::move(*value));
+    }
   }
-  text += "Content-Length: ";
-  text += std::to_string(message.body().size());
-  text += "\r\n\r\n";
-  text += message.body();
-  auto rebuilt = sip::SipMessage::parse(text, sip::ParseLimits{text.size() + 1, 1024});
-  if (rebuilt) {
-    message = std::move(*rebuilt);
+  for (Edit& edit : edits) {
+    if (!edit.changed) {
+      continue;
+    }
+    if (edit.values.empty() || edit.id == sip::HeaderName::Other) {
+      message.removeAll(edit.id);  // the kept extension headers go back below, at the end
+    } else {
+      message.setHeader(edit.id, std::move(edit.values.front()));  // keeps the first's place
+    }
+    for (size_t i = edit.id == sip::HeaderName::Other ? 0 : 1; i < edit.values.size(); ++i) {
+      if (edit.id == sip::HeaderName::Other) {
+        message.appendHeader(std::string_view(edit.names[i]), std::move(edit.values[i]));
+      } else {
+        message.appendHeader(edit.id, std::move(edit.values[i]));  // after the first
+      }
+    }
   }
 }
 

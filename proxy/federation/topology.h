@@ -49,9 +49,9 @@ struct PeerRewrite {
   transport::Protocol protocol = transport::Protocol::Tcp;  // towards the peer
 };
 
-// Applies the rules above to a message about to leave for a peer. The message
-// is rebuilt (some headers have no id to remove by); on a failure to re-parse,
-// which our own serializer never causes, it is left as it was.
+// Applies the rules above to a message about to leave for a peer, editing its
+// fields in place (no re-parse). Fields keep their places, except extension
+// headers when an ms-* one goes: the others then move, in order, to the end.
 void rewriteForPeer(sip::SipMessage& message, const PeerRewrite& how);
 
 }  // namespace proxy::federation

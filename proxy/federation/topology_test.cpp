@@ -134,4 +134,60 @@ TEST_CASE("rewrite: responses keep their Vias; the Contact is hidden") {
   CHECK(m.header(sip::HeaderName::Contact).find("10.1.0.9") == std::string_view::npos);
 }
 
+TEST_CASE("rewrite: edits in place; fields keep their order, nothing else changes") {
+  routing::LocalAddresses us = localAddresses();
+  sip::SipMessage m = parse(
+      "MESSAGE sip:zoe@b.test SIP/2.0\r\n"
+      "Via: SIP/2.0/TCP 10.1.0.9:5099;branch=z9hG4bK-client\r\n"
+      "From: <sip:alice@a.test>;tag=f1\r\n"
+      "To: <sip:zoe@b.test>\r\n"
+      "Call-ID: c1\r\n"
+      "CSeq: 1 MESSAGE\r\n"
+      "X-First: 1\r\n"
+      "Contact: <sip:alice@10.1.0.9:5099>, <sip:alice@192.0.2.10:5060;sh=1>\r\n"
+      "Ms-Client-Diagnostics: 1; reason=x\r\n"
+      "Supported: ms-benotify, timer\r\n"
+      "X-Second: 2\r\n"
+      "Require: ms-sender\r\n"
+      "X-First: 3\r\n"
+      "Content-Type: text/plain\r\n"
+      "Content-Length: 2\r\n"
+      "\r\n"
+      "hi");
+  PeerRewrite how;
+  how.us = &us;
+  how.realm = "a.test";
+  rewriteForPeer(m, how);
+  std::string out = m.serialize();
+  // Both Contacts stay, in order: the foreign one encoded, ours as it was.
+  auto contacts = m.headers(sip::HeaderName::Contact);
+  REQUIRE(contacts.size() == 2);
+  CHECK(contacts[0].starts_with("<sip:alice@192.0.2.10:5060;transport=tcp;fc="));
+  CHECK(contacts[1] == "<sip:alice@192.0.2.10:5060;sh=1>");
+  CHECK(out.find("Contact: ") < out.find("Supported: timer\r\n"));
+  CHECK(out.find("Supported: timer\r\n") < out.find("Content-Type"));
+  CHECK_FALSE(m.has(sip::HeaderName::Require));
+  CHECK(m.header("Ms-Client-Diagnostics").empty());
+  // The other extension headers stay, same-named ones in their order.
+  CHECK(out.find("X-First: 1\r\n") < out.find("X-First: 3\r\n"));
+  CHECK(out.find("X-Second: 2\r\n") != std::string::npos);
+  CHECK(out.ends_with("Content-Length: 2\r\n\r\nhi"));
+  // What the peer gets parses back to the same message.
+  auto again = sip::SipMessage::parse(out);
+  REQUIRE(again);
+  CHECK(again->serialize() == out);
+
+  // Nothing to hide or strip (a Microsoft peer, no topology hiding, a response):
+  // the message is left exactly as it was.
+  sip::SipMessage plain = parse(kInvite);
+  std::string before = plain.serialize();
+  PeerRewrite keep;
+  keep.us = &us;
+  keep.realm = "elsewhere.test";
+  keep.dialect = config::PeerDialect::Microsoft;
+  keep.hide_topology = false;
+  rewriteForPeer(plain, keep);
+  CHECK(plain.serialize() == before);
+}
+
 }  // namespace proxy::federation

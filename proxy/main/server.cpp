@@ -11,14 +11,19 @@
 #include "adapters/host/adapter_host.h"
 #include "adapters/metrics/metrics_server.h"
 #include "core-server/presence/service/rule_records.h"
+#include "core-server/presence/service/rules_version.h"
 #include "core-server/presence/service/stored_presence_state.h"
+#include "core-server/presence/xcap/xcap_server.h"
 #include "core-server/registrar/ntlm/ntlm_crypto.h"
 #include "core-server/registrar/ntlm/ntlm_security.h"
+#include "core-server/storage/storage_thread.h"
 #include "core-server/storage/store.h"
 #include "proxy/base/clock.h"
 #include "proxy/base/counters.h"
 #include "proxy/base/log.h"
+#include "proxy/config/transport_protocol.h"
 #include "proxy/main/shard_services.h"
+#include "proxy/routing/overload.h"
 #include "proxy/transport/tls_certificate.h"
 #include "proxy/uv/handle.h"
 #include "proxy/uv/timer.h"
@@ -26,22 +31,11 @@
 namespace proxy::main {
 namespace {
 
-transport::Protocol toProtocol(config::Transport t) {
-  switch (t) {
-    case config::Transport::Udp:
-      return transport::Protocol::Udp;
-    case config::Transport::Tcp:
-      return transport::Protocol::Tcp;
-    case config::Transport::Tls:
-      return transport::Protocol::Tls;
-  }
-  return transport::Protocol::Udp;
-}
-
 std::vector<transport::ListenerConfig> listenerConfigs(const config::Config& config) {
   std::vector<transport::ListenerConfig> out;
   for (const auto& l : config.listeners) {
-    out.push_back({toProtocol(l.transport), l.address, l.port, l.certificate, l.private_key});
+    out.push_back(
+        {config::toProtocol(l.transport), l.address, l.port, l.certificate, l.private_key});
   }
   return out;
 }
@@ -86,6 +80,8 @@ struct Server::Impl {
   // Before the shards: destroyed after them (their tasks and watchers reach it).
   std::unique_ptr<adapters::AdapterHost> adapter_host;
   std::unique_ptr<adapters::metrics::MetricsServer> metrics;
+  // XCAP contact lists (presence.xcap); stopped before the shards it posts to.
+  std::unique_ptr<core::presence::xcap::XcapServer> xcap;
   std::unique_ptr<uv::ShardSet> shards;
   std::unique_ptr<transport::Transports> transports;
   routing::LocalAddresses us;
@@ -99,11 +95,13 @@ struct Server::Impl {
   void writePortsFile();
   void buildAdapters();
   void startAdapters();
+  void startXcap();
   void refreshUsers(const char* why);
   // confabctl's `presence rule` changes: the stored rules are compared with the
   // last snapshot and what changed goes to the shards owning the presentities.
   void refreshPresenceRules();
   std::vector<core::presence::PresenceRecord> presence_rules;
+  std::string presence_rules_version;  // confabctl moves it after each rule change
   void reload();
   void stop();
   static void logCounters();
@@ -186,7 +184,7 @@ bool Server::Impl::start() {
   }
   for (size_t i = 0; i < config.listeners.size(); ++i) {
     const auto& l = config.listeners[i];
-    us.addListener(toProtocol(l.transport), l.address, ports[i]);
+    us.addListener(config::toProtocol(l.transport), l.address, ports[i]);
   }
   shared = std::unique_ptr<SharedState>(
       new SharedState{config,
@@ -212,6 +210,11 @@ bool Server::Impl::start() {
   presence_state =
       std::make_unique<core::presence::StoredPresenceState>(*store, SystemClock::instance());
   shared->presence_store = presence_state.get();
+  // Read before the rules: a change made in between shows as a moved marker next second.
+  presence_rules_version = core::presence::rulesVersion(*store);
+  routing::overload::configure({config.limits.store_queue_max, config.limits.notify_pending_max,
+                                config.limits.overload_retry_after_s},
+                               [] { return core::storage::StorageThread::depthInProcess(); });
   shared->presence_records = presence_state->load();
   for (const auto& record : shared->presence_records) {  // confabctl's changes are diffed to this
     if (record.kind == core::presence::RecordKind::Rule) {
@@ -254,6 +257,7 @@ bool Server::Impl::start() {
   shared->presence_records.clear();
   shared->presence_records.shrink_to_fit();
   startAdapters();
+  startXcap();  // like the adapters' endpoints: a failure is logged, SIP keeps running
   LOG_INFO("confabd started: %u worker%s, domains %s, %zu users", workers, workers == 1 ? "" : "s",
            config.domains.front().c_str(), shared->users->size());
   writePortsFile();
@@ -305,6 +309,55 @@ void Server::Impl::startAdapters() {
   metrics = std::move(*started);
 }
 
+// The XCAP server: HTTP on its own thread; each operation runs on the shard owning the
+// document's user, next to that user's contact list and subscriptions.
+void Server::Impl::startXcap() {
+  const config::XcapConfig& c = config.presence.xcap;
+  if (!c.enabled) {
+    return;
+  }
+  core::presence::xcap::XcapServerOptions o;
+  o.http.name = "XCAP server";
+  o.http.address = c.address;
+  o.http.port = c.port;
+  if (c.tls) {
+    o.http.certificate = c.certificate;
+    o.http.private_key = c.private_key;
+  }
+  o.root = c.root;
+  o.limits.xml.max_bytes = c.max_document_size;
+  o.limits.contacts.max_groups = c.max_lists;
+  o.limits.contacts.max_contacts = c.max_entries;
+  o.limits.max_entries = c.max_entries;
+  o.digest.realm = config.auth.realm;
+  o.digest.algorithms = config.auth.algorithms;
+  o.digest.nonce_lifetime_s = config.auth.nonce_lifetime_s;
+  SharedState* s = shared.get();
+  const size_t count = shards->size();
+  auto run =
+      [s, count](
+          const std::string& aor,
+          std::function<void(core::presence::MsPresence*, core::presence::StandardEventList*)>
+              task) {
+        const auto owner = static_cast<unsigned>(uv::stableHash(aor) % count);  // ownerOfAor
+        s->post_to_shard(owner, [s, owner, task = std::move(task)] {
+          core::presence::MsPresence* ms =
+              owner < s->ms_presence.size() ? s->ms_presence[owner] : nullptr;
+          core::presence::PresenceStage* stage =
+              owner < s->presence_stages.size() ? s->presence_stages[owner] : nullptr;
+          task(ms, stage != nullptr ? stage->eventList() : nullptr);
+        });
+      };
+  auto started = core::presence::xcap::XcapServer::start(std::move(o), shared->users, run,
+                                                         SystemClock::instance());
+  if (!started) {
+    LOG_ERROR("xcap: %s", started.error().detail.c_str());
+    return;
+  }
+  xcap = std::move(*started);
+  LOG_INFO("xcap: contact lists at %s", xcap->rootUrl().c_str());
+}
+
 void Server::Impl::writePortsFile() {
   if (options.ports_file.empty()) {
     return;
@@ -321,6 +374,9 @@ void Server::Impl::writePortsFile() {
               "\": " + std::to_string(ports[i]);
     }
   }
+  if (xcap) {
+    json += ", \"xcap\": " + std::to_string(xcap->port());
+  }
   json += "}\n";
   std::string tmp = options.ports_file + ".tmp";
   {
@@ -335,6 +391,9 @@ void Server::Impl::refreshUsers(const char* why) {
   LOG_INFO("users reloaded (%s): %zu users", why, table->size());
   shared->users = table;
   adapter_host->setUsers(table);
+  if (xcap) {
+    xcap->setUsers(table);
+  }
   for (unsigned i = 0; i < shards->size(); ++i) {
     ShardServices* s = services[i].get();
     shards->post(i, [s, table] { s->users().swap(table); });
@@ -342,6 +401,11 @@ void Server::Impl::refreshUsers(const char* why) {
 }
 
 void Server::Impl::refreshPresenceRules() {
+  std::string version = core::presence::rulesVersion(*store);  // one row
+  if (version == presence_rules_version) {
+    return;
+  }
+  presence_rules_version = std::move(version);
   std::vector<core::presence::PresenceRecord> now;
   for (auto& r : store->loadStates("presence.rule", SystemClock::instance().unixSeconds())) {
     now.push_back({core::presence::RecordKind::Rule, std::move(r.key), std::move(r.aor),
@@ -384,6 +448,7 @@ void Server::Impl::reload() {
 
 void Server::Impl::stop() {
   LOG_INFO("shutting down");
+  xcap.reset();  // before the shards: its operations run there
   metrics.reset();
   adapter_host->stop();  // before the shards: no plugin reaches into a stopping shard
   shards->stopAll([this](uv::Shard& shard) {
@@ -428,7 +493,7 @@ int Server::run() {
     if (s.store->changedExternally()) {
       s.refreshUsers("changed by confabctl");
     }
-    s.refreshPresenceRules();  // rules do not move users_version: compare them instead
+    s.refreshPresenceRules();  // reads the rules only when confabctl moved their marker
   });
   user_poll->start(1000, 1000);
   // Services drop expired state from memory exactly when it expires; the stored

@@ -10,6 +10,7 @@
 #include "core-server/presence/stages/ms_presence_stage.h"
 #include "core-server/presence/stages/ms_renderer.h"
 #include "core-server/presence/stages/presence_stage.h"
+#include "core-server/registrar/register_response.h"
 #include "core-server/registrar/stages/location_stage.h"
 #include "core-server/registrar/stages/ntlm_stage.h"
 #include "core-server/registrar/stages/register_stage.h"
@@ -196,6 +197,18 @@ void ShardServices::buildPipeline(const config::Config& config) {
                                            std::move(ntlm_options)));
   }
   p.add(std::make_unique<reg::RegisterStage>(*registrar_));
+  // The 401 for a REGISTER without credentials skips transaction and pipeline
+  // unless an earlier stage could answer it otherwise: federation's inbound
+  // rules, or the NTLM stage, which offers NTLM to Microsoft clients on a
+  // connection (everyone else gets the same digest challenge from either path).
+  if (!federation_) {
+    const bool ntlm = ntlm_signer_ != nullptr;
+    router_->setStatelessResponder(
+        [this, ntlm](const sip::SipMessage& request, const transport::Flow& flow) {
+          return (!ntlm || flow.connection_id == 0 || !reg::isMicrosoftClient(request)) &&
+                 reg::answerStatelessChallenge(*registrar_, *router_, request, flow);
+        });
+  }
   p.add(std::make_unique<reg::RequestAuthStage>(*auth_, config.auth.challenge_requests));
   if (groupchat_) {
     p.add(groupchat_->makeStage());  // before the IM stage: it owns INVITEs to the chat services
@@ -229,6 +242,13 @@ void ShardServices::buildPipeline(const config::Config& config) {
           }
         });
       });
+  // Stored winfo and list subscriptions (the records are kept until every shard started).
+  presence_stage->load(
+      shared_->presence_records,
+      [router = router_.get()](std::string_view aor) {
+        return router->ownerOfAor(aor) == router->shardId();
+      },
+      *router_);
   {
     std::lock_guard lock(shared_->im_mutex);
     if (shared_->presence_stages.size() < shared_->routers.size()) {
@@ -369,6 +389,7 @@ void ShardServices::buildIm(uv::Shard& shard, SharedState& shared) {
   o.flood_window_ms = int64_t{c.flood_window_s} * 1000;
   o.retry_interval_ms = int64_t{c.offline_retry_interval_s} * 1000;
   o.max_participants = c.max_participants;
+  o.ocs_mesh = c.ocs_multiparty == "mesh";
   o.post_to_shard = shared.post_to_shard;
   im_ =
       std::make_unique<core::im::ImService>(*router_, *location_, *users_, shared.config.auth.realm,
@@ -414,6 +435,10 @@ void ShardServices::buildFederation(uv::Shard& shard, const config::Config& conf
   router_->setDomainResolver([edge, router](const sip::SipMessage& request) {
     return edge->nextHopFor(request, *router);
   });
+  router_->setDomainWaiter(
+      [edge, router](const sip::SipMessage& request, routing::ShardRouter::HopDone done) {
+        edge->nextHopWhenKnown(request, *router, std::move(done));
+      });
 }
 
 void ShardServices::housekeeping() {

@@ -67,6 +67,7 @@ ShardRouter::ShardRouter(uv::Shard& shard, transport::Transports& transports,
 }
 
 ShardRouter::~ShardRouter() {
+  *alive_ = false;
   proxy_.reset();  // detaches its client transactions before the layer goes
   layer_timer_.reset();
   transactions_.reset();
@@ -131,6 +132,9 @@ void ShardRouter::onRequest(sip::SipMessage&& request, const transport::Flow& fl
   if (auto valid = sip::validateRequest(request); !valid) {
     RoutingCounters::get().invalid_requests.add();
     replyStateless(request, flow, valid.error().status, valid.error().detail);
+    return;
+  }
+  if (stateless_responder_ && stateless_responder_(request, flow)) {
     return;
   }
   unsigned owner = ownerOf(request);
@@ -288,6 +292,49 @@ std::optional<transport::Flow> ShardRouter::nextHopFor(const sip::SipMessage& re
     return flow;
   }
   return domain_resolver_ ? domain_resolver_(request) : std::nullopt;
+}
+
+void ShardRouter::nextHopWhenKnown(const sip::SipMessage& request, HopDone done) {
+  if (auto flow = resolveNextHop(request, us_)) {
+    done(std::move(flow));
+  } else if (domain_waiter_) {
+    domain_waiter_(request, std::move(done));
+  } else {
+    done(domain_resolver_ ? domain_resolver_(request) : std::nullopt);
+  }
+}
+
+void ShardRouter::sendOriginated(sip::SipMessage&& request, std::optional<transport::Flow> flow,
+                                 transaction::ResponseHandler on_response) {
+  if (flow) {  // the common case (a dialog's flow): nothing to keep
+    transactions_->sendRequest(std::move(request), *flow, us_.sentBy(flow->protocol),
+                               std::move(on_response));
+    return;
+  }
+  // Shared: the hop may come later, and a std::function must be copyable.
+  auto kept = std::make_shared<sip::SipMessage>(std::move(request));
+  auto send = [this, kept, alive = alive_,
+               on_response = std::move(on_response)](std::optional<transport::Flow> hop) {
+    if (!*alive) {
+      return;
+    }
+    if (hop) {
+      transactions_->sendRequest(std::move(*kept), *hop, us_.sentBy(hop->protocol), on_response);
+      return;
+    }
+    // No hop: whoever could not find one (the federation edge) logged and counted it.
+    auto reply = sip::SipMessage::parse(sip::ResponseBuilder(*kept, 480, "").build());
+    if (!reply) {
+      return;
+    }
+    auto response = std::make_shared<sip::SipMessage>(std::move(*reply));
+    shard_.post([alive, response, on_response] {
+      if (*alive) {
+        on_response(std::move(*response), true);
+      }
+    });
+  };
+  nextHopWhenKnown(*kept, std::move(send));
 }
 
 void ShardRouter::rememberTlsName(const transport::Address& remote, std::string tls_name) {

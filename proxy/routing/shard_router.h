@@ -69,6 +69,15 @@ class ShardRouter {
   // slot is then null). Unset (tests): straight through the peer's router.
   using ShardPoster = std::function<void(unsigned shard, std::function<void()> task)>;
   void setShardPoster(ShardPoster post) { post_to_shard_ = std::move(post); }
+  // Answers a valid request on its arrival shard, with no server transaction and
+  // no hop, when it returns true: the registrar's digest challenge (a stateless
+  // UAS, RFC 3261 §8.2.7; a retransmission just gets another answer). It sends
+  // with sendRaw(). Unset: every request takes the full path.
+  using StatelessResponder =
+      std::function<bool(const sip::SipMessage& request, const transport::Flow& flow)>;
+  void setStatelessResponder(StatelessResponder responder) {
+    stateless_responder_ = std::move(responder);
+  }
   void trace(const char* direction, const transport::Flow& flow, std::string_view bytes) const;
 
   // The next hop of a request this server sends or forwards: resolveNextHop()
@@ -77,6 +86,20 @@ class ShardRouter {
   using DomainResolver = std::function<std::optional<transport::Flow>(const sip::SipMessage&)>;
   void setDomainResolver(DomainResolver resolver) { domain_resolver_ = std::move(resolver); }
   std::optional<transport::Flow> nextHopFor(const sip::SipMessage& request) const;
+  // nextHopFor(), but where the domain resolver would need a DNS answer not
+  // cached yet, the domain waiter (federation: bounded in count and time) waits
+  // for it. `done` gets the hop or nullopt, perhaps before this returns.
+  using HopDone = std::function<void(std::optional<transport::Flow>)>;
+  using DomainWaiter = std::function<void(const sip::SipMessage&, HopDone)>;
+  void setDomainWaiter(DomainWaiter waiter) { domain_waiter_ = std::move(waiter); }
+  void nextHopWhenKnown(const sip::SipMessage& request, HopDone done);
+  // Sends a request this server originates (a NOTIFY, a MESSAGE) through a client
+  // transaction: on `flow` when given, else on nextHopWhenKnown()'s hop, so the
+  // first request to a peer whose DNS answer is not cached yet waits for it.
+  // Every response reaches `on_response`; without a hop, a synthetic 480 final
+  // (no To tag), from a later loop turn as the transaction layer's own are.
+  void sendOriginated(sip::SipMessage&& request, std::optional<transport::Flow> flow,
+                      transaction::ResponseHandler on_response);
 
   // TLS connections we open to `remote` must verify that the peer's certificate
   // names `tls_name` (RFC 5922); the sender consults this for flows without a
@@ -130,8 +153,11 @@ class ShardRouter {
   Pipeline pipeline_;
   OutboundFilter outbound_filter_;
   ShardPoster post_to_shard_;
+  StatelessResponder stateless_responder_;
   DomainResolver domain_resolver_;
+  DomainWaiter domain_waiter_;
   std::unordered_map<transport::Address, std::string, transport::AddressHash> tls_names_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for sendOriginated's deferrals
 };
 
 }  // namespace proxy::routing

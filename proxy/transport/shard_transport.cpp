@@ -240,7 +240,9 @@ void ShardTransport::send(const Flow& flow, std::string bytes, SendDone done, bo
     return;
   }
   StreamConnection* c = connections_.find(flow.connection_id);
-  if (c != nullptr && c->flow().protocol == flow.protocol) {
+  // Connection ids restart with the process: a flow restored from the store may name a
+  // connection that now belongs to someone else, so the remote address must match too.
+  if (c != nullptr && c->flow().protocol == flow.protocol && c->flow().remote == flow.remote) {
     c->send(std::move(bytes), std::move(done));
     return;
   }

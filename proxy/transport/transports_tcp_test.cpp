@@ -113,6 +113,25 @@ TEST_CASE("TCP: send from another thread posts to the owner shard; gone flows fa
   CHECK(counter("transport.drop.flow_gone") == gone + 1);
 }
 
+TEST_CASE("TCP: a flow naming a live connection id with another remote is not used") {
+  // Restored flows outlive the process's connection ids; a reused id must not leak traffic
+  // to whoever holds that connection now.
+  std::atomic<int> done{-1};
+  Harness h(1, {listener(Protocol::Tcp)});
+  REQUIRE(!h.start());
+  Client c(SOCK_STREAM, h.port());
+  REQUIRE(c.send(sipMessage("x")));
+  REQUIRE(h.inbox.waitFor(1));
+  Flow stale = h.inbox.items()[0].flow;
+  stale.remote = *Address::fromIpPort("127.0.0.1", 9);
+  uint64_t gone = counter("transport.drop.flow_gone");
+  h.transports.send(stale, "not for you", [&](bool ok) { done = ok; });
+  CHECK(eventually([&] { return done.load() == 0; }));
+  CHECK(counter("transport.drop.flow_gone") == gone + 1);
+  h.transports.send(h.inbox.items()[0].flow, "yours");
+  CHECK(c.receive(5) == "yours");
+}
+
 TEST_CASE("TCP: a double-CRLF ping gets a single-CRLF pong") {
   Harness h(1, {listener(Protocol::Tcp)});
   REQUIRE(!h.start());

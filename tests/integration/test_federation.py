@@ -327,6 +327,7 @@ class TcpFederationTest(LinkTests, FederationCase):
 
     LINK = "tcp"
     FLOOD_SOURCE = "127.0.0.77"
+    FLOOD_RATE = 5  # requests a second from flood.test, for the whole server
 
     @classmethod
     def prepare(cls):
@@ -349,7 +350,7 @@ class TcpFederationTest(LinkTests, FederationCase):
             # A tight per-peer limit for the flood test only.
             peer("flood.test", {"host": B_HOST, "port": closed_port(B_HOST),
                                 "transport": "tcp"},
-                 sources=["%s/32" % cls.FLOOD_SOURCE], requests_per_second=5),
+                 sources=["%s/32" % cls.FLOOD_SOURCE], requests_per_second=cls.FLOOD_RATE),
         ]
 
     def test_topology_hidden_in_what_the_peer_receives(self):
@@ -435,6 +436,7 @@ class TcpFederationTest(LinkTests, FederationCase):
         requests = [raw_request("MESSAGE", aor("nobody-%d" % i, A_DOMAIN),
                                 aor("u", "flood.test"), aor("nobody-%d" % i, A_DOMAIN),
                                 t.local, body="x") for i in range(40)]
+        started = time.monotonic()
         t.send(b"".join(r.to_bytes() for r in requests))
         wanted = {r.branch for r in requests}
         got = {}
@@ -450,6 +452,12 @@ class TcpFederationTest(LinkTests, FederationCase):
         self.assertTrue(busy, "no 503 in %s" % sorted(m.status for m in got.values()))
         self.assertTrue(all(m.header("Retry-After") for m in busy), busy[0])
         self.assertLess(len(busy), len(got), "every request was refused, even the first")
+        # The limit is the server's, however many workers the requests (to different
+        # users) spread over: one second's burst plus what refilled meanwhile.
+        elapsed = time.monotonic() - started
+        passed = len(got) - len(busy)
+        self.assertLessEqual(passed, self.FLOOD_RATE + int(self.FLOOD_RATE * elapsed) + 1,
+                             "%d of %d passed in %.2f s" % (passed, len(got), elapsed))
         self.assertCounted(self.a, "federation.rejected.flood", before, len(busy))
         # The flood from one peer does not stop the others.
         self.test_peer_request_accepted_from_verified_source()

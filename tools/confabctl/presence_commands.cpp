@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "core-server/presence/service/rule_records.h"
+#include "core-server/presence/service/rules_version.h"
 #include "core-server/presence/service/stored_presence_state.h"
 #include "core-server/storage/store.h"
 #include "proxy/base/clock.h"
@@ -171,11 +172,13 @@ int runPresenceCommand(const std::string& config_path, const std::vector<std::st
       return failed("no such rule: " + what);
     }
     state.erase(RecordKind::Rule, record.key);
+    core::presence::bumpRulesVersion(*store);  // after the rule: the server reads it then
     store->flush();
     std::cout << "deleted " << what << "\n";
     return kExitOk;
   }
   state.save(record);
+  core::presence::bumpRulesVersion(*store);
   store->flush();
   std::cout << (existed ? "updated " : "added ") << what << " "
             << core::presence::decisionName(rule.decision) << "\n";

@@ -4,6 +4,8 @@
 #include <libwebsockets.h>
 #include <unistd.h>
 
+#include <string_view>
+
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -34,19 +36,7 @@ int64_t nowMs() {
 }
 
 int respond(lws* wsi, unsigned status, std::string_view body) {
-  unsigned char buf[LWS_PRE + 512];
-  unsigned char* start = &buf[LWS_PRE];
-  unsigned char* p = start;
-  unsigned char* end = &buf[sizeof buf - 1];
-  if (lws_add_http_common_headers(wsi, status, "text/plain", body.size(), &p, end) != 0 ||
-      lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
-    return -1;
-  }
-  std::string copy(LWS_PRE, '\0');
-  copy.append(body);
-  lws_write(wsi, reinterpret_cast<unsigned char*>(copy.data() + LWS_PRE), body.size(),
-            LWS_WRITE_HTTP_FINAL);
-  return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+  return proxy::http::respond(wsi, status, "text/plain", body);
 }
 
 void discard(Transfer& t) {
@@ -172,72 +162,21 @@ std::string safeFileName(std::string_view name) {
 proxy::Result<std::unique_ptr<FileServer>> FileServer::start(
     FileServerOptions options, std::shared_ptr<GroupChatStore> store) {
   std::unique_ptr<FileServer> server(new FileServer());
-  uv_loop_t& loop = server->loop_;
-  if (uv_loop_init(&loop) != 0) {
-    return proxy::makeError(500, "cannot create the file endpoint's loop");
-  }
   server->options_ = std::move(options);
   server->store_ = std::move(store);
-  lws_set_log_level(LLL_ERR, nullptr);
-  lws_context_creation_info info;
-  std::memset(&info, 0, sizeof info);
-  info.port = server->options_.port;
-  info.iface = server->options_.address.c_str();
-  info.protocols = kProtocols;
-  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_IPV6;
-  const bool tls = !server->options_.certificate.empty();
-  if (tls != !server->options_.private_key.empty()) {
-    uv_loop_close(&loop);
-    return proxy::makeError(400, "the group-chat file endpoint needs both a certificate and a key");
+  const FileServerOptions& o = server->options_;
+  auto http = proxy::http::HttpServer::start(
+      {"group-chat file endpoint", o.address, o.port, o.certificate, o.private_key, "files"},
+      kProtocols, server.get());
+  if (!http) {
+    return http.error();
   }
-  if (tls) {
-    // The listener's PEM files; lws loads them into the default vhost's SSL_CTX.
-    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    info.ssl_cert_filepath = server->options_.certificate.c_str();
-    info.ssl_private_key_filepath = server->options_.private_key.c_str();
-  }
-  void* loops[1] = {&loop};
-  info.foreign_loops = loops;
-  info.user = server.get();
-  info.pcontext = &server->context_;
-  server->context_ = lws_create_context(&info);
-  if (server->context_ == nullptr) {
-    uv_loop_close(&loop);
-    return proxy::makeError(500, "cannot start the group-chat file endpoint on " +
-                                     server->options_.address + ":" +
-                                     std::to_string(server->options_.port));
-  }
-  lws_vhost* vhost = lws_get_vhost_by_name(server->context_, "default");
-  const int port = vhost != nullptr ? lws_get_vhost_listen_port(vhost) : -1;
-  server->port_ = static_cast<uint16_t>(port > 0 ? port : 0);
-  // The stop request: destroy the context on the loop, which then runs out of handles.
-  uv_async_init(&loop, &server->stop_, [](uv_async_t* async) {
-    auto* self = static_cast<FileServer*>(async->data);
-    lws_context_destroy(self->context_);  // finishes on the loop; pcontext says when
-    uv_close(reinterpret_cast<uv_handle_t*>(async), nullptr);
-  });
-  server->stop_.data = server.get();
-  server->thread_ = std::thread([loop = &loop] { uv_run(loop, UV_RUN_DEFAULT); });
-  if (port <= 0) {
-    return proxy::makeError(500, "the group-chat file endpoint has no listening port");
-  }
+  server->http_ = std::move(*http);
   return server;
 }
 
-FileServer::~FileServer() {
-  if (thread_.joinable()) {
-    uv_async_send(&stop_);
-    thread_.join();
-    if (context_ != nullptr) {
-      lws_context_destroy(context_);  // the second stage, now that the loop ran down
-    }
-    uv_loop_close(&loop_);
-  }
-}
+FileServer::~FileServer() = default;
 
-std::string FileServer::serverUri() const {
-  return (options_.certificate.empty() ? "http://" : "https://") + options_.address + ":" +
-         std::to_string(port_) + "/files";
-}
+std::string FileServer::serverUri() const { return http_->baseUrl() + "/files"; }
 
 }  // namespace core::groupchat

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The group-chat file endpoint: HTTP or HTTPS (libwebsockets on libuv) on a thread
-// of its own, so that disk writes and fsyncs of uploads never stall a SIP shard
-// (and lws tears its handles down on a loop nobody else walks). A client uploads with `PUT
+// The group-chat file endpoint: HTTP or HTTPS (proxy::http::HttpServer: libwebsockets on a
+// libuv loop on a thread of its own), so that disk writes and fsyncs of uploads never stall a SIP
+// shard (and lws tears its handles down on a loop nobody else walks). A client uploads with `PUT
 // <serveruri>/<token>` and downloads with `GET <serveruri>/<token>`, where the token came from
 // rpl:getftok: it is checked and consumed in the store (single use, unexpired, bound to user, room,
 // file name and direction) before any byte is read or served. Files live under <dir>/<room
@@ -9,17 +9,13 @@
 // store is thread-safe; nothing else is shared.
 #pragma once
 
-#include <uv.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "core-server/groupchat/service/groupchat_store.h"
 #include "proxy/base/result.h"
-
-struct lws_context;
+#include "proxy/http/http_server.h"
 
 namespace core::groupchat {
 
@@ -41,7 +37,7 @@ class FileServer {
   FileServer(const FileServer&) = delete;
   FileServer& operator=(const FileServer&) = delete;
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return http_->port(); }
   // The serveruri to hand out in rpl:getftok.
   std::string serverUri() const;
 
@@ -51,11 +47,7 @@ class FileServer {
 
  private:
   FileServer() = default;
-  uv_loop_t loop_{};
-  uv_async_t stop_{};
-  lws_context* context_ = nullptr;
-  uint16_t port_ = 0;
-  std::thread thread_;
+  std::unique_ptr<proxy::http::HttpServer> http_;  // last: stopped before the rest goes
 };
 
 // A file name safe to use as one path component ("" when nothing usable is left).

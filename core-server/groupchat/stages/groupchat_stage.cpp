@@ -404,21 +404,16 @@ void GroupChatStage::sendInDialog(Dialog& d, std::string_view method, std::strin
   out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
   out.append(body);
   auto request = proxy::sip::SipMessage::parse(out, router_.config().parse_limits);
-  std::optional<proxy::transport::Flow> flow;
-  if (request) {
-    flow = proxy::transport::Flow::fromToken(d.flow_token);
-    if (!flow) {
-      flow = router_.nextHopFor(*request);
-    }
-  }
-  if (!request || !flow) {
+  if (!request) {
     unroutable.add();
-    LOG_WARN("groupchat: cannot send %.*s to %s", static_cast<int>(method.size()), method.data(),
+    LOG_WARN("groupchat: cannot build %.*s to %s", static_cast<int>(method.size()), method.data(),
              d.remote_target.c_str());
     return;
   }
-  router_.transactions().sendRequest(
-      std::move(*request), *flow, router_.us().sentBy(flow->protocol),
+  // Without the dialog's flow the router finds the hop (waiting for DNS if needed); no
+  // hop at all comes back to on_final as a 480.
+  router_.sendOriginated(
+      std::move(*request), proxy::transport::Flow::fromToken(d.flow_token),
       [on_final = std::move(on_final)](proxy::sip::SipMessage&& response, bool final) {
         if (final && on_final) {
           on_final(response.statusCode());

@@ -19,12 +19,8 @@ using proxy::sip::HeaderName;
 using proxy::sip::Method;
 using proxy::sip::SipMessage;
 
-namespace {
-
-// Our Contact in a bridged session, reached over `flow`; `sh=` brings the
-// endpoint's in-dialog requests back to this shard.
-std::string bridgeContact(const proxy::transport::Flow* flow,
-                          const proxy::routing::LocalAddresses& us, unsigned shard) {
+std::string imDialogContact(std::string_view user, const proxy::transport::Flow* flow,
+                            const proxy::routing::LocalAddresses& us, unsigned shard) {
   const proxy::transport::Protocol protocol =
       flow != nullptr ? flow->protocol : proxy::transport::Protocol::Tcp;
   std::string host;
@@ -35,11 +31,18 @@ std::string bridgeContact(const proxy::transport::Flow* flow,
     host = us.sentBy(protocol);
   }
   std::string contact = "<sip:";
-  contact.append(kBridgeUser).append("@").append(host);
+  contact.append(user).append("@").append(host);
   contact.append(";transport=").append(proxy::toLower(proxy::transport::protocolName(protocol)));
   contact.append(";").append(proxy::routing::ShardRouter::kShardParam).append("=");
   contact.append(std::to_string(shard)).append(">");
   return contact;
+}
+
+namespace {
+
+std::string bridgeContact(const proxy::transport::Flow* flow,
+                          const proxy::routing::LocalAddresses& us, unsigned shard) {
+  return imDialogContact(kBridgeUser, flow, us, shard);
 }
 
 std::string hostOf(const std::string& contact) {
@@ -342,23 +345,18 @@ void Bridge::sendInDialog(Session& s, std::string_view method, std::string_view 
       SipMessage::parse(buildInDialogRequest(dialogOf(s), method, ++s.local_cseq, content_type,
                                              body, router_.config().server_name),
                         router_.config().parse_limits);
-  std::optional<proxy::transport::Flow> flow = s.flow;
-  if (request && !flow) {
-    flow = router_.nextHopFor(*request);
-  }
-  if (!request || !flow) {
+  if (!request) {
     if (done) {
       done(481);
     }
     return;
   }
-  router_.transactions().sendRequest(std::move(*request), *flow,
-                                     router_.us().sentBy(flow->protocol),
-                                     [done = std::move(done)](SipMessage&& response, bool final) {
-                                       if (final && done) {
-                                         done(response.statusCode());
-                                       }
-                                     });
+  router_.sendOriginated(std::move(*request), s.flow,
+                         [done = std::move(done)](SipMessage&& response, bool final) {
+                           if (final && done) {
+                             done(response.statusCode());
+                           }
+                         });
 }
 
 void Bridge::sendAckAndMaybeBye(const Session& s, const SipMessage& response, bool bye,

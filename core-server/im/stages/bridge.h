@@ -31,6 +31,12 @@ namespace core::im {
 // The user part of our Contact in bridged sessions: in-dialog requests to it are ours.
 inline constexpr std::string_view kBridgeUser = "im-bridge";
 
+// Our Contact in an IM dialog of ours reached over `flow` (nullptr: TCP, our
+// address): "<sip:<user>@host:port;transport=t;sh=<shard>>". `sh=` brings the
+// peer's in-dialog requests back to this shard.
+std::string imDialogContact(std::string_view user, const proxy::transport::Flow* flow,
+                            const proxy::routing::LocalAddresses& us, unsigned shard);
+
 class Bridge {
  public:
   // Delivers a page-mode message to a local user, from any shard (ImService::deliver).

@@ -154,25 +154,17 @@ Focus::NotifySender conferenceNotifySender(proxy::routing::ShardRouter& router) 
   return [&router](std::string text, std::string flow_token, StatusCallback done) {
     static auto unroutable = proxy::counters::get("im.focus.notify_unroutable");
     auto request = proxy::sip::SipMessage::parse(text, router.config().parse_limits);
-    std::optional<proxy::transport::Flow> flow;
-    if (request) {
-      flow = proxy::transport::Flow::fromToken(flow_token);
-      if (!flow) {
-        flow = router.nextHopFor(*request);
-      }
-    }
-    if (!request || !flow) {
+    if (!request) {
       unroutable.add();
       done(503);
       return;
     }
-    router.transactions().sendRequest(
-        std::move(*request), *flow, router.us().sentBy(flow->protocol),
-        [done = std::move(done)](proxy::sip::SipMessage&& response, bool final) {
-          if (final) {
-            done(response.statusCode());
-          }
-        });
+    router.sendOriginated(std::move(*request), proxy::transport::Flow::fromToken(flow_token),
+                          [done = std::move(done)](proxy::sip::SipMessage&& response, bool final) {
+                            if (final) {
+                              done(response.statusCode());
+                            }
+                          });
   };
 }
 

@@ -48,7 +48,15 @@ int Focus::onMessage(const std::string& focus_aor, const std::string& sender_aor
   // From the focus, with the writer as display name: a reply goes to everyone.
   const std::string from = "\"" + sender_aor + "\" " + aorNameAddr(focus_aor);
   for (const std::string& p : c.others(sender_aor)) {
-    PageMessage m{from, p, aorNameAddr(p), content_type, body, 0, {}};
+    PageMessage m;
+    m.from = from;
+    m.to_aor = p;
+    m.to = aorNameAddr(p);
+    m.content_type = content_type;
+    m.body = body;
+    m.mesh.kind = MeshEvent::Kind::Message;
+    m.mesh.conversation = focus_aor;
+    m.mesh.member = sender_aor;
     relay_(std::move(m), /*store_if_offline=*/!typing, [](int) {});
     fanned.add();
   }
@@ -104,6 +112,16 @@ void Focus::departed(const std::string& focus_aor, const std::string& aor) {
     }
   }
   announce(it->second, aor, false);
+  // The one who left may still hold dialogs of the mesh (an OCS client removed by
+  // someone else): only the mesh acts on this copy (ImService::deliverToBindings).
+  PageMessage gone;
+  gone.from = aorNameAddr(focus_aor);
+  gone.to_aor = aor;
+  gone.to = aorNameAddr(aor);
+  gone.mesh.kind = MeshEvent::Kind::Left;
+  gone.mesh.conversation = focus_aor;
+  gone.mesh.member = aor;
+  relay_(std::move(gone), /*store_if_offline=*/false, [](int) {});
   if (it->second.participants().empty()) {  // the conversation ends
     for (uint64_t id : subscriptions_.watchersOf(focus_aor)) {
       terminate(id, "noresource");
@@ -131,13 +149,19 @@ void Focus::announce(const Conversation& c, std::string_view aor, bool joined) {
     if (std::find(watching.begin(), watching.end(), p) != watching.end()) {
       continue;
     }
-    PageMessage m{aorNameAddr(c.focusAor()),
-                  p,
-                  aorNameAddr(p),
-                  std::string(kConferenceInfoType),
-                  roster,
-                  0,
-                  notice};
+    PageMessage m;
+    m.from = aorNameAddr(c.focusAor());
+    m.to_aor = p;
+    m.to = aorNameAddr(p);
+    m.content_type = std::string(kConferenceInfoType);
+    m.body = roster;
+    m.notice = notice;
+    m.mesh.kind = joined ? MeshEvent::Kind::Joined : MeshEvent::Kind::Left;
+    m.mesh.conversation = c.focusAor();
+    m.mesh.member = std::string(aor);
+    if (joined) {
+      m.mesh.participants = c.participants();
+    }
     relay_(std::move(m), /*store_if_offline=*/false, [](int) {});
   }
 }

@@ -6,7 +6,9 @@
 // own dialect; REFER with Refer-To adds someone (RFC 4579 §5.5 style) and,
 // with `;method=BYE` in the Refer-To URI, removes them. Joins and leaves go
 // to every participant: an RFC 4575 conference-info roster for standard
-// clients, a text notice for session-mode ones. Participants may also
+// clients; session-mode ones get each copy tagged with a MeshEvent, so that the
+// mesh (stages/mesh.h) shows them a chat with its members (or, in notice mode,
+// a text notice). Participants may also
 // SUBSCRIBE to the conversation (Event: conference, RFC 4575): a full
 // conference-info NOTIFY first, a partial one per join and leave, and a
 // terminated one when they leave, the subscription expires or the last

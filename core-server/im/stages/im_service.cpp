@@ -7,6 +7,7 @@
 #include "proxy/base/counters.h"
 #include "proxy/base/log.h"
 #include "proxy/base/strings.h"
+#include "proxy/routing/overload.h"
 #include "proxy/routing/target_resolver.h"
 #include "proxy/sip/name_addr.h"
 
@@ -52,7 +53,9 @@ ImService::ImService(proxy::routing::ShardRouter& router,
           options.offline,
           [this](const StoredMessage& m, std::function<void(bool)> done) {
             deliverToBindings(PageMessage::fromStored(m), [done = std::move(done)](int status) {
-              done(status >= 200 && status < 300);
+              // 482 to a redelivery: the endpoint still holds the first attempt's
+              // transaction (the same From tag, Call-ID and CSeq; RFC 3261 §8.2.2.2).
+              done((status >= 200 && status < 300) || status == 482);
             });
           }),
       bridge_(
@@ -61,6 +64,24 @@ ImService::ImService(proxy::routing::ShardRouter& router,
             deliver(std::move(m), /*store_if_offline=*/true, std::move(done));
           },
           options.session_idle_ms),
+      mesh_(
+          [this](std::string text, std::optional<proxy::transport::Flow> flow,
+                 std::function<void(Mesh::Response)> done) {
+            sendMeshRequest(std::move(text), std::move(flow), std::move(done));
+          },
+          [this](PageMessage m, StatusCallback done) {
+            deliver(std::move(m), /*store_if_offline=*/false, std::move(done));
+          },
+          [this](const std::string& conversation, const std::string& aor) {
+            onOwner(conversation, [conversation, aor](ImService& owner) {
+              owner.focus().onLeft(conversation, aor);
+            });
+          },
+          [&router](const std::optional<proxy::transport::Flow>& flow) {
+            return imDialogContact(kMeshUser, flow ? &*flow : nullptr, router.us(),
+                                   router.shardId());
+          },
+          Mesh::Options{router.shardId(), router.config().server_name, 10000}),
       focus_(
           [this](PageMessage m, bool store_if_offline, StatusCallback done) {
             deliver(std::move(m), store_if_offline, std::move(done));
@@ -166,6 +187,9 @@ Verdict ImService::onPage(ContextPtr& ctx, const std::string& aor) {
   }
   if (!offline && !session_mode) {
     return Verdict::Continue;  // the plain relay (location + forward stages)
+  }
+  if (offline && proxy::routing::overload::rejectIfOverloaded(*ctx)) {
+    return Verdict::Done;  // storing it would queue one more durable write
   }
   PageMessage m;
   m.from = std::string(request.header(HeaderName::From));
@@ -315,6 +339,10 @@ void ImService::deliver(PageMessage m, bool store_if_offline, StatusCallback don
 }
 
 void ImService::deliverLocal(PageMessage m, bool store_if_offline, StatusCallback done) {
+  if (m.meshOnly()) {
+    deliverToBindings(std::move(m), std::move(done));
+    return;
+  }
   if (service_inbox_ && service_inbox_(m, done)) {
     return;
   }
@@ -348,13 +376,25 @@ void ImService::deliverToBindings(PageMessage m, StatusCallback done) {
     done(480);
     return;
   }
+  const bool to_mesh =
+      options_.ocs_mesh && !sessions.empty() && m.mesh.kind != MeshEvent::Kind::None;
+  if (m.meshOnly()) {
+    if (!to_mesh) {
+      done(200);  // nothing to tell standard endpoints or a bridged session
+      return;
+    }
+    pages.clear();
+  }
   auto fan = std::make_shared<FanIn>();
   fan->remaining = pages.size() + (sessions.empty() ? 0 : 1);
   fan->done = std::move(done);
   for (const registrar::Binding* b : pages) {
     sendPage(m, *b, [fan](int status) { fan->add(status); });
   }
-  if (!sessions.empty()) {
+  if (to_mesh) {  // one dialog per member (stages/mesh.h)
+    const registrar::Binding& b = *sessions.front();
+    mesh_.deliver(m, Mesh::Endpoint{b.contact, b.flow}, [fan](int status) { fan->add(status); });
+  } else if (!sessions.empty()) {
     if (!m.notice.empty()) {  // session-mode clients show text, not a roster document
       m.content_type = "text/plain; charset=UTF-8";
       m.body = std::move(m.notice);
@@ -368,27 +408,33 @@ void ImService::sendPage(const PageMessage& m, const registrar::Binding& binding
   auto request = proxy::sip::SipMessage::parse(
       buildPageRequest(m, binding.contact, router_.config().server_name),
       router_.config().parse_limits);
-  std::optional<proxy::transport::Flow> flow = binding.flow;
-  if (request && !flow) {
-    flow = router_.nextHopFor(*request);
-  }
-  if (!request || !flow) {
+  if (!request) {
     done(480);
     return;
   }
-  router_.transactions().sendRequest(
-      std::move(*request), *flow, router_.us().sentBy(flow->protocol),
-      [done = std::move(done)](proxy::sip::SipMessage&& response, bool final) {
-        if (final) {
-          done(response.statusCode());
-        }
-      });
+  // A binding without a flow (a federated or URI contact): the router finds the hop,
+  // waiting for DNS if needed; none at all comes back as a 480.
+  router_.sendOriginated(std::move(*request), binding.flow,
+                         [done = std::move(done)](proxy::sip::SipMessage&& response, bool final) {
+                           if (final) {
+                             done(response.statusCode());
+                           }
+                         });
 }
 
 void ImService::registrationChanged(std::string_view aor, bool registered) {
   if (registered) {
     mailbox_.kick(aor);
   }
+  if (mesh_.legs() == 0) {
+    return;
+  }
+  for (const registrar::Binding* b : location_.lookup(aor)) {
+    if (isSessionModeEndpoint(b->user_agent, b->params)) {
+      return;
+    }
+  }
+  mesh_.userGone(std::string(aor));  // its last OCS endpoint went: it leaves its chats
 }
 
 void ImService::housekeeping(int64_t now_unix, int64_t now_ms) {
@@ -400,6 +446,93 @@ void ImService::housekeeping(int64_t now_unix, int64_t now_ms) {
     next_retry_ms_ = now_ms + options_.retry_interval_ms;
     mailbox_.kickAll();
   }
+}
+
+void ImService::sendMeshRequest(std::string text, std::optional<proxy::transport::Flow> flow,
+                                std::function<void(Mesh::Response)> done) {
+  auto request = proxy::sip::SipMessage::parse(text, router_.config().parse_limits);
+  if (request && !flow) {
+    flow = router_.nextHopFor(*request);
+  }
+  if (!request || !flow) {
+    if (done) {  // later: the mesh may be in the middle of changing the leg
+      router_.shard().post([done = std::move(done)] { done(Mesh::Response{481, {}, {}}); });
+    }
+    return;
+  }
+  auto once = std::make_shared<bool>(false);
+  router_.transactions().sendRequest(
+      std::move(*request), *flow, router_.us().sentBy(flow->protocol),
+      [done = std::move(done), once](proxy::sip::SipMessage&& response, bool final) {
+        const int status = response.statusCode();
+        if (!done || *once || (!final && status < 200)) {
+          return;
+        }
+        *once = true;  // 2xx retransmissions of an INVITE
+        Mesh::Response r{status, {}, {}};
+        if (auto to = response.to()) {
+          r.to_tag = std::string(to->tag());
+        }
+        if (auto contact = proxy::sip::NameAddr::parse(response.header(HeaderName::Contact))) {
+          r.contact = std::string(contact->uriText());
+        }
+        done(std::move(r));
+      });
+}
+
+namespace {
+
+void replyMesh(proxy::routing::RequestContext& c, const Mesh::Answer& a) {
+  if (a.status == 0) {
+    return;
+  }
+  if (!a.with_sdp) {
+    if (a.reason.empty()) {
+      c.router.reply(c, a.status);
+    } else {
+      c.router.reply(c, a.status, a.reason);
+    }
+    return;
+  }
+  proxy::sip::ResponseBuilder ok(c.request, a.status, a.reason.empty() ? "OK" : a.reason);
+  if (!a.to_tag.empty()) {
+    ok.toTag(a.to_tag);
+  }
+  ok.header("Contact", a.contact)
+      .header("Server", c.router.config().server_name)
+      .header("Supported", "com.microsoft.rtc-multiparty")
+      .body("application/sdp", a.sdp);
+  c.router.replyBytes(c, a.status, ok.build());
+}
+
+}  // namespace
+
+Verdict ImService::onMeshRequest(ContextPtr& ctx) {
+  if (ctx->request.body().size() > options_.max_body_bytes) {
+    static auto too_big = proxy::counters::get("im.mesh.too_large");
+    too_big.add();
+    ctx->router.reply(*ctx, 413, "Message Too Large");
+    return Verdict::Done;
+  }
+  auto held = std::make_shared<ContextPtr>(std::move(ctx));
+  mesh_.onInDialog((*held)->request, [held](Mesh::Answer a) { replyMesh(**held, a); });
+  return Verdict::Pause;
+}
+
+Verdict ImService::onTriggeredInvite(ContextPtr& ctx, const std::string& aor, unsigned mesh_shard) {
+  auto held = std::make_shared<ContextPtr>(std::move(ctx));
+  if (mesh_shard == router_.shardId() || mesh_shard >= peers_.size() ||
+      peers_[mesh_shard] == nullptr) {
+    replyMesh(**held, mesh_.onTriggeredInvite((*held)->request, aor));
+    return Verdict::Pause;
+  }
+  proxy::uv::Shard* home = &router_.shard();
+  auto request = std::make_shared<proxy::sip::SipMessage>((*held)->request.clone());
+  postToPeer(mesh_shard, [home, held, request, aor](ImService& peer) {
+    Mesh::Answer a = peer.mesh().onTriggeredInvite(*request, aor);
+    home->post([held, a = std::move(a)] { replyMesh(**held, a); });
+  });
+  return Verdict::Pause;
 }
 
 }  // namespace core::im

@@ -4,7 +4,8 @@
 // endpoint (or with older messages still queued) gets them stored (offline
 // mailbox, answered 202 after the commit) and delivered on the next
 // registration; a session-mode (OCS-dialect) endpoint gets them through the
-// bridge. The registrar's changes come in via registrationChanged().
+// bridge, or, for copies from a conversation focus, through the mesh (one
+// dialog per member). The registrar's changes come in via registrationChanged().
 // Services of all shards reach each other through `peers` (by shard id; a
 // message to a user of another shard is posted there and its status posted
 // back). One instance per shard, used only on its thread.
@@ -20,6 +21,7 @@
 #include "core-server/im/offline_mailbox.h"
 #include "core-server/im/stages/bridge.h"
 #include "core-server/im/stages/focus.h"
+#include "core-server/im/stages/mesh.h"
 #include "core-server/im/stages/page_message.h"
 #include "core-server/registrar/location_service.h"
 #include "core-server/registrar/user_directory.h"
@@ -35,6 +37,9 @@ struct ImOptions {
   int64_t flood_window_ms = 10000;
   int64_t retry_interval_ms = 30000;  // offline messages refused by a live endpoint
   uint32_t max_participants = 500;    // per multiparty conversation
+  // OCS-dialect participants of a conversation get the mesh (one dialog per other
+  // member, stages/mesh.h) rather than one bridged session with text notices.
+  bool ocs_mesh = true;
   // Runs a task on another shard through something that outlives every service
   // (the server's shard set): at shutdown a peer's service, and its router, may
   // already be gone. Unset (tests): through the peer's router.
@@ -57,6 +62,13 @@ class ImService {
   // shard: if `aor` chats in page mode, we answer it and bridge the session.
   proxy::routing::Verdict onSessionInvite(proxy::routing::ContextPtr& ctx, const std::string& aor);
 
+  // A request inside a mesh dialog (Request-URI user kMeshUser): on this shard.
+  proxy::routing::Verdict onMeshRequest(proxy::routing::ContextPtr& ctx);
+  // An out-of-dialog INVITE to member `aor` with a mesh Call-ID of shard
+  // `mesh_shard` (an OCS client's own triggered INVITE): answered by that mesh.
+  proxy::routing::Verdict onTriggeredInvite(proxy::routing::ContextPtr& ctx, const std::string& aor,
+                                            unsigned mesh_shard);
+
   // A request to a conversation focus of ours (`focus_aor` = "im-conf-...@domain").
   proxy::routing::Verdict onFocus(proxy::routing::ContextPtr& ctx, const std::string& focus_aor);
 
@@ -78,6 +90,7 @@ class ImService {
 
   Bridge& bridge() { return bridge_; }
   Focus& focus() { return focus_; }
+  Mesh& mesh() { return mesh_; }
   OfflineMailbox& mailbox() { return mailbox_; }
   proxy::routing::ShardRouter& router() { return router_; }
 
@@ -92,6 +105,9 @@ class ImService {
   void onOwner(std::string_view aor, std::function<void(ImService&)> task);
   bool isKnownUser(std::string_view aor) const;
   void adoptOnOwner(Bridge::Incoming in, std::function<void(Bridge::Adopted)> done);
+  // The mesh's requests towards OCS endpoints, through the transaction layer.
+  void sendMeshRequest(std::string text, std::optional<proxy::transport::Flow> flow,
+                       std::function<void(Mesh::Response)> done);
 
   proxy::routing::ShardRouter& router_;
   const registrar::LocationService& location_;
@@ -104,6 +120,7 @@ class ImService {
   const std::vector<ImService*>& peers_;
   OfflineMailbox mailbox_;
   Bridge bridge_;
+  Mesh mesh_;
   Focus focus_;
   FloodLimiter flood_;
   int64_t next_retry_ms_ = 0;

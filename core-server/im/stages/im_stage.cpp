@@ -4,6 +4,7 @@
 #include "core-server/im/im_formats.h"
 #include "core-server/registrar/register_request.h"
 #include "proxy/base/counters.h"
+#include "proxy/base/strings.h"
 
 namespace core::im {
 
@@ -29,6 +30,14 @@ Verdict ImStage::onRequest(proxy::routing::ContextPtr& ctx) {
                       method == Method::Invite ? "Not Found" : "Call/Transaction Does Not Exist");
     return Verdict::Done;
   }
+  if (uri->user() == kMeshUser && ctx->router.us().isUs(*uri)) {
+    if (ctx->inDialog()) {
+      return service_.onMeshRequest(ctx);
+    }
+    ctx->router.reply(*ctx, method == Method::Invite ? 404 : 481,
+                      method == Method::Invite ? "Not Found" : "Call/Transaction Does Not Exist");
+    return Verdict::Done;
+  }
   if ((method != Method::Message && method != Method::Invite && method != Method::Refer) ||
       ctx->inDialog() || uri->user().empty() || !ctx->router.us().isLocalDomain(uri->host())) {
     return Verdict::Continue;
@@ -47,6 +56,10 @@ Verdict ImStage::onRequest(proxy::routing::ContextPtr& ctx) {
     return Verdict::Continue;
   }
   const std::string_view sdp = ctx->request.body();
+  if (auto mesh_shard = meshShardOf(ctx->request.callId());
+      mesh_shard && proxy::toLower(ctx->request.header("TriggeredInvite")) == "true") {
+    return service_.onTriggeredInvite(ctx, aor, *mesh_shard);  // a member of our mesh
+  }
   if (offersImSession(sdp)) {
     return service_.onSessionInvite(ctx, aor);
   }

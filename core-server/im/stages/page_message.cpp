@@ -9,7 +9,15 @@
 namespace core::im {
 
 PageMessage PageMessage::fromStored(const StoredMessage& m) {
-  return PageMessage{m.from, m.recipient, m.to, m.content_type, m.body, m.received_at, {}};
+  PageMessage out;
+  out.from = m.from;
+  out.to_aor = m.recipient;
+  out.to = m.to;
+  out.content_type = m.content_type;
+  out.body = m.body;
+  out.date = m.received_at;
+  out.stored_id = m.id;
+  return out;
 }
 
 std::string withoutTag(std::string_view value) {
@@ -43,17 +51,36 @@ std::string aorNameAddr(std::string_view aor) {
   return std::string("<sip:").append(aor).append(">");
 }
 
+std::string offlineCallId(int64_t stored_id, int64_t received_at) {
+  // Stable for one stored row (ids are never reused: AUTOINCREMENT); the time keeps
+  // it apart from another database's row with the same id.
+  return "off-" + std::to_string(stored_id) + "-" + std::to_string(received_at) + "@confab-im";
+}
+
 std::string buildPageRequest(const PageMessage& m, std::string_view request_uri,
                              std::string_view user_agent) {
   std::string out;
   out.reserve(400 + m.body.size());
   out.append("MESSAGE ").append(request_uri).append(" SIP/2.0\r\n");
   out.append("Max-Forwards: 70\r\n");
+  // A stored message keeps one identity across attempts (and restarts): a
+  // recipient can recognise a redelivery (offline_mailbox.h, "exactly once").
+  const bool stored = m.stored_id > 0;
+  const std::string id = std::to_string(m.stored_id);
   out.append("From: ").append(withoutTag(m.from)).append(";tag=");
-  out.append(proxy::randomToken(12)).append("\r\n");
+  out.append(stored ? "off" + id : proxy::randomToken(12)).append("\r\n");
   out.append("To: ").append(withoutTag(m.to)).append("\r\n");
-  out.append("Call-ID: ").append(proxy::randomToken(20)).append("@confab-im\r\n");
+  out.append("Call-ID: ");
+  if (stored) {
+    out.append(offlineCallId(m.stored_id, m.date));
+  } else {
+    out.append(proxy::randomToken(20)).append("@confab-im");
+  }
+  out.append("\r\n");
   out.append("CSeq: 1 MESSAGE\r\n");
+  if (stored) {
+    out.append(kOfflineIdHeader).append(": ").append(id).append("\r\n");
+  }
   if (m.date > 0) {
     out.append("Date: ").append(httpDate(m.date)).append("\r\n");
   }

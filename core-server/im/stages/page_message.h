@@ -8,10 +8,21 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core-server/im/offline_store.h"
 
 namespace core::im {
+
+// What a copy from the focus means to the mesh (stages/mesh.*), which shows a
+// conversation to an OCS-dialect participant as one dialog per other member.
+struct MeshEvent {
+  enum class Kind { None, Message, Joined, Left };
+  Kind kind = Kind::None;
+  std::string conversation;               // the focus AOR
+  std::string member;                     // who wrote, joined or left
+  std::vector<std::string> participants;  // Joined: everyone now in the conversation
+};
 
 struct PageMessage {
   std::string from;    // From header value of the original sender (a tag is replaced)
@@ -23,8 +34,15 @@ struct PageMessage {
   // For session-mode endpoints, which show no roster: the text sent instead of a
   // conference-info body ("" = send the body as it is).
   std::string notice;
+  MeshEvent mesh;  // set on copies from the focus
+  // Offline redelivery identity (StoredMessage::id): the same Call-ID, From tag and
+  // CSeq on every attempt, and a Confab-Offline-Id header. 0 = a fresh request.
+  int64_t stored_id = 0;
 
   static PageMessage fromStored(const StoredMessage& m);
+  // A note for the mesh alone (the recipient itself left): nothing for its
+  // standard endpoints or a service inbox.
+  bool meshOnly() const { return mesh.kind == MeshEvent::Kind::Left && mesh.member == to_aor; }
 };
 
 // The final status a delivery ended with (2xx: an endpoint accepted it).
@@ -36,7 +54,13 @@ std::string withoutTag(std::string_view name_addr);
 // "<sip:user@host>" for a canonical AOR.
 std::string aorNameAddr(std::string_view aor);
 
-// A MESSAGE to `request_uri` carrying `m`, with a new Call-ID and From tag.
+// The header naming a stored offline message on every delivery attempt of it.
+inline constexpr std::string_view kOfflineIdHeader = "Confab-Offline-Id";
+// The Call-ID every delivery attempt of one stored message carries.
+std::string offlineCallId(int64_t stored_id, int64_t received_at);
+
+// A MESSAGE to `request_uri` carrying `m`: a new Call-ID and From tag, or for a
+// stored message (m.stored_id) the stable ones of offlineCallId() and "off<id>".
 std::string buildPageRequest(const PageMessage& m, std::string_view request_uri,
                              std::string_view user_agent);
 

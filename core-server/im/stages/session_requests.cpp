@@ -27,9 +27,10 @@ void appendBody(std::string& out, std::string_view content_type, std::string_vie
 
 std::string buildSessionInvite(const SessionDialog& d, std::string_view request_uri,
                                std::string_view conversation_id, std::string_view text_format,
-                               std::string_view sdp, std::string_view user_agent) {
+                               std::string_view sdp, std::string_view user_agent,
+                               std::string_view extra_headers) {
   std::string out;
-  out.reserve(600 + sdp.size() + text_format.size());
+  out.reserve(600 + sdp.size() + text_format.size() + extra_headers.size());
   out.append("INVITE ").append(request_uri).append(" SIP/2.0\r\n");
   appendDialogHeaders(out, d, {});
   out.append("CSeq: 1 INVITE\r\n");
@@ -39,6 +40,7 @@ std::string buildSessionInvite(const SessionDialog& d, std::string_view request_
   if (!text_format.empty()) {
     out.append("ms-text-format: ").append(text_format).append("\r\n");
   }
+  out.append(extra_headers);
   out.append("User-Agent: ").append(user_agent).append("\r\n");
   appendBody(out, "application/sdp", sdp);
   return out;

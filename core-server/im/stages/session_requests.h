@@ -25,9 +25,11 @@ struct SessionDialog {
 
 // The INVITE opening an IM session to `request_uri` (one endpoint), carrying the
 // first message in ms-text-format (`text_format`, "" for none) and the SDP offer.
+// `extra_headers`: whole "Name: value\r\n" lines added as they are.
 std::string buildSessionInvite(const SessionDialog& d, std::string_view request_uri,
                                std::string_view conversation_id, std::string_view text_format,
-                               std::string_view sdp, std::string_view user_agent);
+                               std::string_view sdp, std::string_view user_agent,
+                               std::string_view extra_headers = {});
 
 // MESSAGE / INFO / BYE inside the dialog, CSeq `cseq`.
 std::string buildInDialogRequest(const SessionDialog& d, std::string_view method, uint32_t cseq,

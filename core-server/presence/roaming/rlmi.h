@@ -64,6 +64,9 @@ struct RlmiList {
 // The version counter of one list subscription: 0, 1, 2... per NOTIFY.
 class RlmiVersion {
  public:
+  RlmiVersion() = default;
+  // Restored subscriptions go on from a stored bound: versions only grow.
+  explicit RlmiVersion(uint32_t first) : next_(first) {}
   uint32_t next() { return next_++; }
   uint32_t peek() const { return next_; }
 

@@ -68,6 +68,9 @@ struct WatcherInfo {
 // then one more per document (RFC 3858 §4.1).
 class WatcherInfoVersion {
  public:
+  WatcherInfoVersion() = default;
+  // Restored subscriptions go on from a stored bound: versions only grow.
+  explicit WatcherInfoVersion(uint32_t first) : next_(first) {}
   uint32_t next() { return next_++; }
   uint32_t peek() const { return next_; }
 

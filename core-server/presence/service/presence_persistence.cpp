@@ -3,6 +3,7 @@
 // it back at start. Values are JSON objects; nlohmann stays in this file.
 #include <nlohmann/json.hpp>
 
+#include "core-server/presence/service/dialog_json.h"
 #include "core-server/presence/service/presence_service.h"
 #include "core-server/presence/service/rule_records.h"
 #include "proxy/base/log.h"
@@ -12,10 +13,6 @@ namespace core::presence {
 namespace {
 
 using nlohmann::json;
-
-// Persisting every NOTIFY's CSeq would be a write per NOTIFY: we persist a
-// bound this far ahead instead and restart from it (CSeqs only need to grow).
-constexpr uint32_t kCseqReserve = 100;
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -219,7 +216,11 @@ void PresenceService::load(const std::vector<PresenceRecord>& records,
           restoreSubscription(record);
           break;
         case RecordKind::MsAccount:
-          break;  // MsPresence's (core-server/presence/stages/ms_presence.h)
+        case RecordKind::Winfo:
+        case RecordKind::EventList:
+        case RecordKind::MsSelf:
+        case RecordKind::MsBatch:
+          break;  // the stages' (core-server/presence/stages)
       }
     }
   }
@@ -303,7 +304,7 @@ void PresenceService::restoreSubscription(const PresenceRecord& record) {
     }
   }
   d.local_contact = text(j, "local_contact");
-  d.flow_token = text(j, "flow_token");
+  d.flow_token = restoredFlowToken(text(j, "flow_token"));  // a connection did not survive
   d.local_cseq = number(j, "cseq");  // every CSeq we used is below the reserved bound
   d.remote_cseq = number(j, "remote_cseq");
   s->cseq_reserved = d.local_cseq;

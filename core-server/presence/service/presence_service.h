@@ -257,6 +257,8 @@ class PresenceService {
   const PresenceStats& stats() const { return stats_; }
   RendererRegistry& renderers() { return renderers_; }
   const PresenceOptions& options() const { return options_; }
+  // Where this shard persists (null: nowhere); the stages' own subscriptions use it too.
+  PresenceStateStore* stateStore() const { return store_; }
 
   // ---- Time ----
   // Fires every due deadline (expiry, coalesced NOTIFYs).

@@ -318,8 +318,8 @@ void PresenceService::onNotifyResult(SubscriptionId id, uint32_t cseq, int statu
     return;  // gone, or an answer to an older NOTIFY
   }
   s->in_flight = false;
-  if (status == 481 || status == 408 || status == 503) {
-    // The watcher is gone (RFC 6665 §4.2.2) or unreachable: no final NOTIFY.
+  if (status == 481 || status == 408 || status == 480 || status == 503) {
+    // The watcher is gone (RFC 6665 §4.2.2) or unreachable (480: no route): no final NOTIFY.
     ++stats_.dropped_by_notify;
     removeSubscription(id);
     return;

@@ -20,7 +20,20 @@ namespace core::presence {
 // MsAccount: one per user of the OCS/Lync dialect (key = AOR): contact list,
 // category publications with their versions, containers, acknowledged watchers
 // (core-server/presence/stages/ms_account.h).
-enum class RecordKind : uint8_t { Publication = 1, Subscription = 2, Rule = 3, MsAccount = 4 };
+// The subscriptions the stages hold themselves (core-server/presence/stages), one
+// record per dialog (key = dialogKey, value = dialog_json.h's dialog plus their own
+// fields): Winfo (presence.winfo), EventList (RFC 4662 lists), MsSelf (roaming-self,
+// roaming-contacts, wpending) and MsBatch (batched category subscriptions).
+enum class RecordKind : uint8_t {
+  Publication = 1,
+  Subscription = 2,
+  Rule = 3,
+  MsAccount = 4,
+  Winfo = 5,
+  EventList = 6,
+  MsSelf = 7,
+  MsBatch = 8,
+};
 
 struct PresenceRecord {
   RecordKind kind = RecordKind::Publication;

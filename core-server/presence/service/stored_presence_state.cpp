@@ -14,11 +14,15 @@ struct KindName {
   std::string_view name;
 };
 // Names are stored: never rename one. Every RecordKind must be listed here.
-constexpr std::array<KindName, 4> kKinds = {{
+constexpr std::array<KindName, 8> kKinds = {{
     {RecordKind::Publication, "presence.publication"},
     {RecordKind::Subscription, "presence.subscription"},
     {RecordKind::Rule, "presence.rule"},
     {RecordKind::MsAccount, "presence.ms_account"},
+    {RecordKind::Winfo, "presence.winfo"},
+    {RecordKind::EventList, "presence.eventlist"},
+    {RecordKind::MsSelf, "presence.ms_self"},
+    {RecordKind::MsBatch, "presence.ms_batch"},
 }};
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include "core-server/presence/service/rules_version.h"
 #include "proxy/base/clock.h"
 
 using namespace core::presence;
@@ -30,4 +31,37 @@ TEST_CASE("stored presence state: kind names are stable") {
   CHECK(StoredPresenceState::kindName(RecordKind::Publication) == "presence.publication");
   CHECK(StoredPresenceState::kindOf("presence.subscription") == RecordKind::Subscription);
   CHECK_FALSE(StoredPresenceState::kindOf("presence.nonsense").has_value());
+}
+
+TEST_CASE("stored presence state: the stages' dialog kinds have stored names and round-trip") {
+  auto store = core::storage::openMemoryStore();
+  proxy::ManualClock clock;
+  StoredPresenceState state(*store, clock);
+  for (RecordKind kind :
+       {RecordKind::Winfo, RecordKind::EventList, RecordKind::MsSelf, RecordKind::MsBatch}) {
+    const std::string name = StoredPresenceState::kindName(kind);
+    CHECK(name.starts_with("presence."));
+    CHECK(StoredPresenceState::kindOf(name) == kind);
+    state.save({kind, "dlg-" + name, "alice@x", "{}", clock.unixSeconds() + 60});
+  }
+  store->flush();
+  CHECK(state.load().size() == 4);
+}
+
+TEST_CASE("rules version: one row that moves with every confabctl change") {
+  auto store = core::storage::openMemoryStore();
+  CHECK(rulesVersion(*store).empty());
+  bumpRulesVersion(*store);
+  store->flush();
+  const std::string first = rulesVersion(*store);
+  CHECK_FALSE(first.empty());
+  CHECK(first.find("\"counter\":1") != std::string::npos);
+  bumpRulesVersion(*store);
+  store->flush();
+  const std::string second = rulesVersion(*store);
+  CHECK(second != first);
+  CHECK(second.find("\"counter\":2") != std::string::npos);
+  // Never loaded as a presence record.
+  StoredPresenceState state(*store, proxy::SystemClock::instance());
+  CHECK(state.load().empty());
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core-server/presence/service/dialog_json.h"
 #include "proxy/base/random.h"
 
 namespace core::presence {
@@ -37,8 +38,9 @@ SubscribeResult subscribeAccepted(SubscriptionId id, std::string local_tag, uint
   return result;
 }
 
-void HeldSubscription::start(uint32_t seconds, int64_t now_ms) {
+void HeldSubscription::start(uint32_t seconds, int64_t now_ms, int64_t now_unix) {
   expires_ms = now_ms + int64_t{seconds} * 1000;
+  expires_at_unix = now_unix + int64_t{seconds};
   owed = true;
   terminating = seconds == 0;
 }
@@ -59,9 +61,55 @@ NotifyMessage HeldSubscription::nextNotify(std::string_view event, int64_t now_m
   return m;
 }
 
+nlohmann::json heldToJson(HeldSubscription& held) {
+  if (held.cseqBoundReached()) {
+    held.cseq_reserved = held.dialog.local_cseq + kCseqReserve;
+  }
+  nlohmann::json value = dialogToJson(held.dialog, held.cseq_reserved);
+  value["event_id"] = held.event_id;
+  return value;
+}
+
+bool heldFromJson(const nlohmann::json& j, int64_t expires_at_unix, int64_t now_ms,
+                  int64_t now_unix, HeldSubscription& held) {
+  std::optional<DialogState> dialog = dialogFromJson(j);
+  if (!dialog || expires_at_unix <= now_unix) {
+    return false;
+  }
+  held.dialog = std::move(*dialog);
+  held.cseq_reserved = held.dialog.local_cseq;  // every CSeq used is below the stored bound
+  held.event_id = jsonText(j, "event_id");
+  held.expires_at_unix = expires_at_unix;
+  held.expires_ms = now_ms + (expires_at_unix - now_unix) * 1000;
+  held.owed = false;
+  held.terminating = false;
+  held.stored = true;
+  return true;
+}
+
+void saveHeld(PresenceStateStore* store, RecordKind kind, const std::string& aor,
+              HeldSubscription& held, const nlohmann::json& value) {
+  if (store == nullptr || held.terminating) {
+    return;
+  }
+  const DialogState& d = held.dialog;
+  store->save(PresenceRecord{kind, dialogKey(d.call_id, d.local_tag, d.remote_tag), aor,
+                             jsonDump(value), held.expires_at_unix});
+  held.stored = true;
+}
+
+void eraseHeld(PresenceStateStore* store, RecordKind kind, HeldSubscription& held) {
+  if (store != nullptr && held.stored) {
+    const DialogState& d = held.dialog;
+    store->erase(kind, dialogKey(d.call_id, d.local_tag, d.remote_tag));
+  }
+  held.stored = false;
+}
+
 SubscribeResult refreshHeld(HeldSubscription* held, const PresenceOptions& o,
                             std::optional<uint32_t> expires, uint32_t remote_cseq,
-                            std::string remote_target, std::string flow_token, int64_t now_ms) {
+                            std::string remote_target, std::string flow_token, int64_t now_ms,
+                            int64_t now_unix) {
   if (held == nullptr || held->terminating) {
     return subscribeRefusal(481, "Subscription Does Not Exist");
   }
@@ -77,7 +125,7 @@ SubscribeResult refreshHeld(HeldSubscription* held, const PresenceOptions& o,
   if (!flow_token.empty()) {
     dialog.flow_token = std::move(flow_token);
   }
-  held->start(*seconds, now_ms);
+  held->start(*seconds, now_ms, now_unix);
   return subscribeAccepted(held->id, dialog.local_tag, *seconds);
 }
 

@@ -57,7 +57,18 @@ MsPresence::~MsPresence() = default;
 void MsPresence::load(const std::vector<PresenceRecord>& records,
                       const std::function<bool(std::string_view aor)>& owns) {
   for (const PresenceRecord& record : records) {
-    if (record.kind != RecordKind::MsAccount || !owns(record.aor)) {
+    if (!owns(record.aor)) {
+      continue;
+    }
+    if (record.kind == RecordKind::MsSelf) {
+      restoreSelf(record);
+      continue;
+    }
+    if (record.kind == RecordKind::MsBatch) {
+      restoreBatch(record);
+      continue;
+    }
+    if (record.kind != RecordKind::MsAccount) {
       continue;
     }
     auto account = accountFromJson(record.value, options_.xml, options_.contacts);
@@ -146,6 +157,9 @@ void MsPresence::sendNotify(SelfDialog& d, std::string_view content_type, const 
     m.body = std::make_shared<const std::string>(body);
   }
   notifier_.sendNotify(m);
+  if (d.stored && d.dialog.local_cseq >= d.cseq_reserved) {
+    persistSelf(d);  // the stored CSeq bound is used up
+  }
 }
 
 void MsPresence::notifyDialogs(const std::string& aor, std::string_view event,
@@ -207,6 +221,7 @@ void MsPresence::onSelfSubscribe(RequestContext& ctx, const std::string& aor, st
   d.dialog = std::move(*dialog);
   d.dialog.local_tag = proxy::randomToken(12);
   d.expires_ms = expires == 0 ? 0 : clock_.monotonicMs() + int64_t{expires} * 1000;
+  d.expires_at_unix = clock_.unixSeconds() + int64_t{expires};
   const bool piggyback = !body.empty() && supports(request, "ms-piggyback-first-notify");
 
   proxy::sip::ResponseBuilder builder(request, 200, "OK");
@@ -227,7 +242,9 @@ void MsPresence::onSelfSubscribe(RequestContext& ctx, const std::string& aor, st
   }
   if (expires != 0) {
     std::string key = dialogKey(d.dialog.call_id, d.dialog.local_tag, d.dialog.remote_tag);
-    dialogs_[key] = std::move(d);
+    SelfDialog& kept = dialogs_[key] = std::move(d);
+    persistSelf(kept);
+    scheduleExpiry(key, kept.expires_ms);
   }
 }
 
@@ -259,6 +276,7 @@ bool MsPresence::onInDialogSubscribe(RequestContext& ctx) {
   std::string our_contact;
   std::string event;
   std::vector<BatchMember> refresh;  // after our 200: their NOTIFYs must follow it
+  DialogState member_dialog;         // the batch's, for members known by their tags only
   if (self != dialogs_.end()) {
     SelfDialog& d = self->second;
     our_contact = d.dialog.local_contact;
@@ -269,17 +287,34 @@ bool MsPresence::onInDialogSubscribe(RequestContext& ctx) {
       d.dialog.remote_target = target;
     }
     d.expires_ms = deadline;
+    d.expires_at_unix = clock_.unixSeconds() + int64_t{expires};
     if (expires == 0) {
+      eraseSelf(d);
       dialogs_.erase(self);
+    } else {
+      persistSelf(d);
+      scheduleExpiry(key, deadline);
     }
   } else {
     Batch& b = batch->second;
     our_contact = b.dialog.local_contact;
     event = "presence";
     b.expires_ms = deadline;
+    b.expires_s = expires;
+    b.expires_at_unix = clock_.unixSeconds() + int64_t{expires};
+    b.dialog.remote_cseq = cseq->number;
+    b.dialog.flow_token = ctx.flow.token();
+    if (!target.empty()) {
+      b.dialog.remote_target = target;
+    }
     refresh = b.members;
+    member_dialog = b.dialog;
     if (expires == 0) {
+      eraseBatch(b);
       batches_.erase(batch);
+    } else {
+      persistBatch(b);
+      scheduleExpiry(key, deadline);
     }
   }
   proxy::sip::ResponseBuilder builder(request, 200, "OK");
@@ -290,11 +325,17 @@ bool MsPresence::onInDialogSubscribe(RequestContext& ctx) {
   builder.header("Contact", our_contact);
   ctx.router.replyBytes(ctx, 200, builder.build());
   for (const BatchMember& m : refresh) {
-    if (m.id != 0) {
+    if (m.id != 0 || !m.local_tag.empty()) {
       const SubscriptionId id = m.id;
       const uint32_t number = cseq->number;
-      onShard(m.shard, [id, expires, number](MsPresence& owner) {
-        owner.refreshMember(id, expires, number);
+      DialogState dialog;  // the member's own dialog: the batch's with its From tag
+      dialog.call_id = member_dialog.call_id;
+      dialog.remote_tag = member_dialog.remote_tag;
+      dialog.local_tag = m.local_tag;
+      dialog.remote_target = target;
+      dialog.flow_token = ctx.flow.token();
+      onShard(m.shard, [id, expires, number, dialog = std::move(dialog)](MsPresence& owner) {
+        owner.refreshMember(id, expires, number, dialog);
       });
     }
   }
@@ -381,6 +422,15 @@ void MsPresence::serviceSoap(RequestContext& ctx, const std::string& aor) {
   }
   persist(aor);
   notifyDialogs(aor, kRoamingContacts, kContactsType, roaming::renderContactDelta(outcome->delta));
+}
+
+void MsPresence::replaceContacts(const std::string& aor, roaming::ContactList contacts,
+                                 const std::vector<roaming::ContactListDelta>& deltas) {
+  accountOf(aor).contacts = std::move(contacts);
+  persist(aor);
+  for (const roaming::ContactListDelta& delta : deltas) {
+    notifyDialogs(aor, kRoamingContacts, kContactsType, roaming::renderContactDelta(delta));
+  }
 }
 
 void MsPresence::serviceContainers(RequestContext& ctx, const std::string& aor) {
@@ -496,11 +546,62 @@ void MsPresence::registrationChanged(std::string_view aor, bool registered) {
   feedPresence(it->first);
 }
 
+void MsPresence::scheduleExpiry(const std::string& key, int64_t at) {
+  deadlines_.emplace(at, key);
+  if (at >= armed_at_) {
+    return;  // the timer fires earlier and re-arms for what is next
+  }
+  if (!expiry_timer_) {
+    expiry_timer_ = std::make_unique<proxy::uv::Timer>(router_.shard().loop(), [this] {
+      armed_at_ = INT64_MAX;
+      expireDue();
+    });
+  }
+  armed_at_ = at;
+  expiry_timer_->start(static_cast<uint64_t>(std::max<int64_t>(0, at - clock_.monotonicMs())));
+}
+
+void MsPresence::expireDue() {
+  const int64_t now = clock_.monotonicMs();
+  while (!deadlines_.empty() && deadlines_.top().first <= now) {
+    const std::string key = deadlines_.top().second;
+    deadlines_.pop();
+    if (auto self = dialogs_.find(key); self != dialogs_.end() && self->second.expires_ms <= now) {
+      eraseSelf(self->second);
+      dialogs_.erase(self);
+    }
+    if (auto batch = batches_.find(key);
+        batch != batches_.end() && batch->second.expires_ms <= now) {
+      eraseBatch(batch->second);
+      batches_.erase(batch);
+    }
+  }
+  if (!deadlines_.empty()) {
+    const Deadline next = deadlines_.top();
+    deadlines_.pop();
+    scheduleExpiry(next.second, next.first);  // re-arms the timer
+  }
+}
+
 void MsPresence::housekeeping() {
   flushHeldBatches();
   const int64_t now = clock_.monotonicMs();
-  std::erase_if(dialogs_, [now](const auto& e) { return e.second.expires_ms <= now; });
-  std::erase_if(batches_, [now](const auto& e) { return e.second.expires_ms <= now; });
+  for (auto it = dialogs_.begin(); it != dialogs_.end();) {
+    if (it->second.expires_ms > now) {
+      ++it;
+      continue;
+    }
+    eraseSelf(it->second);  // its record goes with it
+    it = dialogs_.erase(it);
+  }
+  for (auto it = batches_.begin(); it != batches_.end();) {
+    if (it->second.expires_ms > now) {
+      ++it;
+      continue;
+    }
+    eraseBatch(it->second);
+    it = batches_.erase(it);
+  }
 }
 
 }  // namespace core::presence

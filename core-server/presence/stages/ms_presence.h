@@ -17,12 +17,18 @@
 // call when the owner is this shard), the owner's PresenceService sends the
 // resource's NOTIFY/BENOTIFYs in the batch's dialog, and the owner posts the
 // subscription id back so that refreshes and the un-SUBSCRIBE reach it.
+//
+// Self dialogs and batches are persisted (RecordKind::MsSelf / MsBatch, one record
+// per dialog; ms_presence_persistence.cpp): after a restart a refresh gets 200, the
+// self dialogs get their NOTIFYs again, and a batch's refresh reaches its resources'
+// restored subscriptions by their dialogs (the batch stores each one's From tag).
 // Shard-thread only.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -34,6 +40,7 @@
 #include "core-server/presence/stages/ms_account.h"
 #include "core-server/presence/stages/sip_notifier.h"
 #include "proxy/routing/shard_router.h"
+#include "proxy/uv/timer.h"
 
 namespace core::presence {
 
@@ -57,7 +64,7 @@ class MsPresence {
   MsPresence(const MsPresence&) = delete;
   MsPresence& operator=(const MsPresence&) = delete;
 
-  // Start-up: the MsAccount records of the users this shard owns.
+  // Start-up: the MsAccount, MsSelf and MsBatch records of the users this shard owns.
   void load(const std::vector<PresenceRecord>& records,
             const std::function<bool(std::string_view aor)>& owns);
 
@@ -77,7 +84,8 @@ class MsPresence {
 
   // The registrar's bindings of `aor` changed.
   void registrationChanged(std::string_view aor, bool registered);
-  // 1 s tick: expires self subscriptions and batches.
+  // 1 s tick: held batch SUBSCRIBEs that waited too long; expiry as a backstop (self
+  // subscriptions and batches end at their deadline through a timer of their own).
   void housekeeping();
 
   // The PresenceService view of `watcher` for `presentity` in `format`: for the
@@ -87,7 +95,13 @@ class MsPresence {
   ViewId viewFor(std::string_view presentity, std::string_view watcher, int format) const;
 
   size_t batchCount() const { return batches_.size(); }
+  size_t selfDialogCount() const { return dialogs_.size(); }
   const MsAccount* account(std::string_view aor) const;
+  // A contact-list edit from outside SIP (XCAP): `contacts` becomes aor's list (an
+  // account is made when missing), persisted as a SOAP edit is, and `deltas` go to the
+  // user's roaming-contacts subscribers.
+  void replaceContacts(const std::string& aor, roaming::ContactList contacts,
+                       const std::vector<roaming::ContactListDelta>& deltas);
 
  private:
   struct SelfDialog {
@@ -97,11 +111,15 @@ class MsPresence {
     bool benotify = false;
     roaming::RoamingSelfSections sections;  // roaming-self
     int64_t expires_ms = 0;
+    int64_t expires_at_unix = 0;  // the same moment, as stored
+    uint32_t cseq_reserved = 0;   // the stored CSeq bound (dialog_json.h)
+    bool stored = false;
   };
   struct BatchMember {
     std::string resource;
     unsigned shard = 0;
-    SubscriptionId id = 0;  // 0 until the owner answered (or when it refused)
+    SubscriptionId id = 0;  // 0 until the owner answered (or when it refused, or restored)
+    std::string local_tag;  // its dialog's From tag: how a restored batch finds it
     bool answered = false;
     // The first document, while the 200 waits for it (piggy-backed batches).
     std::string content_type;
@@ -114,6 +132,8 @@ class MsPresence {
     std::vector<BatchMember> members;
     int64_t expires_ms = 0;
     uint32_t expires_s = 0;
+    int64_t expires_at_unix = 0;
+    bool stored = false;
     // The SUBSCRIBE, held until every member answered (piggy-backed batches).
     proxy::routing::ContextPtr held;
     size_t waiting = 0;
@@ -124,12 +144,24 @@ class MsPresence {
     std::string resource;
     unsigned shard = 0;
     SubscriptionId id = 0;
+    std::string local_tag;
     std::string content_type;
     std::shared_ptr<const std::string> body;
   };
 
   MsAccount& accountOf(const std::string& aor);
   void persist(const std::string& aor);
+  // Dialog records (ms_presence_persistence.cpp).
+  void persistSelf(SelfDialog& d);
+  void eraseSelf(SelfDialog& d);
+  void persistBatch(Batch& b);
+  void eraseBatch(Batch& b);
+  void restoreSelf(const PresenceRecord& record);
+  void restoreBatch(const PresenceRecord& record);
+  // Expiry at the deadline: `key` (a self dialog or a batch) is looked at again at `at`.
+  void scheduleExpiry(const std::string& key, int64_t at);
+  // Ends the self dialogs and batches whose time is up (their records with them).
+  void expireDue();
   // Re-folds the account into the presence service.
   void feedPresence(const std::string& aor);
   std::string roamingSelfBody(const std::string& aor, const roaming::RoamingSelfSections& s);
@@ -147,7 +179,11 @@ class MsPresence {
   // On the resource's owner shard.
   void startMember(std::string batch_key, unsigned home, std::string resource,
                    SubscribeRequest request, bool piggyback);
-  void refreshMember(SubscriptionId id, std::optional<uint32_t> expires, uint32_t cseq);
+  // `id`, or (restored batches, which know no ids) the subscription of `dialog`.
+  // A refresh names the flow it came over (and maybe a new target): the resources'
+  // NOTIFYs follow the client to its new connection.
+  void refreshMember(SubscriptionId id, std::optional<uint32_t> expires, uint32_t cseq,
+                     const DialogState& dialog = {});
   // Back on the batch's shard.
   void memberStarted(const std::string& batch_key, MemberStart start);
   // The batch SUBSCRIBE's 200; `with_documents`: the RLMI list and the resources'
@@ -168,6 +204,12 @@ class MsPresence {
   std::unordered_map<std::string, std::set<std::string>> known_sources_;  // AOR -> fed source ids
   std::unordered_map<std::string, SelfDialog> dialogs_;  // dialogKey -> self subscription
   std::unordered_map<std::string, Batch> batches_;       // dialogKey -> batch
+  // (deadline, dialogKey), earliest first; entries of refreshed or ended dialogs are
+  // skipped when they come up.
+  using Deadline = std::pair<int64_t, std::string>;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  int64_t armed_at_ = INT64_MAX;
+  std::unique_ptr<proxy::uv::Timer> expiry_timer_;  // last: stopped before the rest goes
 };
 
 }  // namespace core::presence

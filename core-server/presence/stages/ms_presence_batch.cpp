@@ -67,6 +67,7 @@ proxy::routing::Verdict MsPresence::onBatchSubscribe(proxy::routing::ContextPtr&
   batch.format = format;
   batch.expires_ms = now + int64_t{expires} * 1000;
   batch.expires_s = expires;
+  batch.expires_at_unix = clock_.unixSeconds() + int64_t{expires};
   const bool benotify = supports(request, "ms-benotify");
   std::vector<std::pair<std::string, SubscribeRequest>> starts;
   std::set<std::string> seen;
@@ -106,7 +107,8 @@ proxy::routing::Verdict MsPresence::onBatchSubscribe(proxy::routing::ContextPtr&
     replyBatch(batch, *ctx, /*with_documents=*/false);
   }
   if (expires != 0) {
-    batches_[key] = std::move(batch);
+    persistBatch(batches_[key] = std::move(batch));  // its members' tags follow as they start
+    scheduleExpiry(key, now + int64_t{expires} * 1000);
   }
   const unsigned home = router_.shardId();
   for (auto& start : starts) {
@@ -204,6 +206,7 @@ void MsPresence::startMember(std::string batch_key, unsigned home, std::string r
   start.shard = router_.shardId();
   if (result.status < 300) {
     start.id = result.id;
+    start.local_tag = result.local_tag;
     std::optional<PresenceService::OwedNotify> owed;
     if (piggyback) {
       owed = presence_.takeOwedNotify(result.id);
@@ -221,8 +224,17 @@ void MsPresence::startMember(std::string batch_key, unsigned home, std::string r
   });
 }
 
-void MsPresence::refreshMember(SubscriptionId id, std::optional<uint32_t> expires, uint32_t cseq) {
-  SubscribeResult result = presence_.refresh(id, expires, cseq);
+void MsPresence::refreshMember(SubscriptionId id, std::optional<uint32_t> expires, uint32_t cseq,
+                               const DialogState& dialog) {
+  if (id == 0 || presence_.subscription(id) == nullptr) {
+    auto found = presence_.findDialog(dialog.call_id, dialog.local_tag, dialog.remote_tag);
+    if (!found) {
+      return;  // it ended meanwhile (expired, or its NOTIFYs failed)
+    }
+    id = *found;
+  }
+  SubscribeResult result =
+      presence_.refresh(id, expires, cseq, dialog.remote_target, dialog.flow_token);
   if (result.status < 300) {
     presence_.sendOwedNotify(id);
   }
@@ -243,6 +255,7 @@ void MsPresence::memberStarted(const std::string& batch_key, MemberStart start) 
     if (m.resource == start.resource && m.shard == start.shard && !m.answered) {
       m.answered = true;
       m.id = start.id;
+      m.local_tag = std::move(start.local_tag);
       m.content_type = std::move(start.content_type);
       m.body = std::move(start.body);
       if (batch.held && batch.waiting > 0 && --batch.waiting == 0) {
@@ -255,6 +268,11 @@ void MsPresence::memberStarted(const std::string& batch_key, MemberStart start) 
     for (BatchMember& m : batch.members) {
       m.body.reset();  // sent: keep no copies
     }
+  }
+  const bool all_answered = std::all_of(batch.members.begin(), batch.members.end(),
+                                        [](const BatchMember& m) { return m.answered; });
+  if (all_answered) {
+    persistBatch(batch);  // with every member's tag: one write per batch, not per member
   }
 }
 

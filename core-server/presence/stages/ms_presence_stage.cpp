@@ -5,6 +5,7 @@
 #include "core-server/presence/stages/presence_stage.h"
 #include "core-server/registrar/register_request.h"
 #include "proxy/base/strings.h"
+#include "proxy/routing/overload.h"
 
 namespace core::presence {
 
@@ -19,6 +20,13 @@ bool isMsSelfEvent(std::string_view package) {
 
 Verdict MsPresenceStage::onRequest(proxy::routing::ContextPtr& ctx) {
   const Method method = ctx->request.method();
+  const bool presence_work =
+      method == Method::Subscribe || method == Method::Service || method == Method::Publish;
+  // New presence work needs durable writes and NOTIFYs: refused while either is backed up
+  // (this is the first presence stage). Refreshes of what was accepted go on.
+  if (presence_work && !ctx->inDialog() && proxy::routing::overload::rejectIfOverloaded(*ctx)) {
+    return Verdict::Done;
+  }
   if (method != Method::Subscribe && method != Method::Service) {
     return Verdict::Continue;
   }

@@ -5,6 +5,8 @@
 // roaming-self, provisioning-v2, presence.wpending), the batched category
 // SUBSCRIBE (Event: presence with a batchSub body) and SERVICE; plus in-dialog
 // SUBSCRIBEs of the dialogs MsPresence holds. Everything else continues.
+// Being the first presence stage, it also refuses new PUBLISH / SUBSCRIBE / SERVICE
+// with 503 + Retry-After while the server is overloaded (proxy/routing/overload.h).
 #pragma once
 
 #include "core-server/presence/stages/ms_presence.h"

@@ -148,27 +148,53 @@ SipNotifier& PresenceStage::notifier(proxy::routing::ShardRouter& router) {
 
 void PresenceStage::startTimer(proxy::routing::ShardRouter& router) {
   if (!timer_) {
-    timer_ = std::make_unique<proxy::uv::Timer>(router.shard().loop(), [this] {
-      if (winfo_) {
-        winfo_->expire();
-      }
-      if (eventlist_) {
-        eventlist_->expire();
-      }
-    });
-    timer_->start(1000, 1000);
+    timer_ = std::make_unique<proxy::uv::Timer>(router.shard().loop(), [this] { onTimer(); });
+    timer_->start(1000);
   }
 }
 
-StandardWinfo& PresenceStage::winfo(RequestContext& ctx) {
+void PresenceStage::onTimer() {
+  if (winfo_) {
+    winfo_->expire();
+  }
+  if (eventlist_) {
+    eventlist_->expire();
+  }
+  // The next expiry exactly when it is due; a new subscription waits at most a second.
+  int64_t delay = 1000;
+  const int64_t now = proxy::SystemClock::instance().monotonicMs();
+  for (std::optional<int64_t> next : {winfo_ ? winfo_->nextDeadlineMs() : std::nullopt,
+                                      eventlist_ ? eventlist_->nextDeadlineMs() : std::nullopt}) {
+    if (next) {
+      delay = std::clamp<int64_t>(*next - now, 0, delay);
+    }
+  }
+  timer_->start(static_cast<uint64_t>(delay));
+}
+
+StandardWinfo& PresenceStage::winfo(proxy::routing::ShardRouter& router) {
   if (!winfo_) {
-    winfo_ = std::make_unique<StandardWinfo>(service_, notifier(ctx.router),
-                                             proxy::SystemClock::instance());
+    winfo_ =
+        std::make_unique<StandardWinfo>(service_, notifier(router), proxy::SystemClock::instance());
     service_.setWatcherListener(
         [w = winfo_.get()](const WatcherChange& change) { w->onWatcherChange(change); });
-    startTimer(ctx.router);
+    startTimer(router);
   }
   return *winfo_;
+}
+
+void PresenceStage::load(const std::vector<PresenceRecord>& records,
+                         const std::function<bool(std::string_view aor)>& owns,
+                         proxy::routing::ShardRouter& router) {
+  const bool any_winfo = std::any_of(records.begin(), records.end(), [&](const auto& r) {
+    return r.kind == RecordKind::Winfo && owns(r.aor);
+  });
+  if (any_winfo) {
+    winfo(router).load(records, owns);
+  }
+  if (eventlist_) {
+    eventlist_->load(records, owns);
+  }
 }
 
 void PresenceStage::enableEventLists(proxy::routing::ShardRouter& router,
@@ -313,7 +339,8 @@ Verdict PresenceStage::onWinfoSubscribe(RequestContext& ctx, const std::string& 
     return Verdict::Done;
   }
   return subscribeHeld(ctx, user, Owner::Winfo, [&](DialogState dialog) {
-    return winfo(ctx).subscribe(aor, std::move(event_id), std::move(dialog), ctx.request.expires());
+    return winfo(ctx.router)
+        .subscribe(aor, std::move(event_id), std::move(dialog), ctx.request.expires());
   });
 }
 

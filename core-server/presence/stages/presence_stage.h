@@ -50,6 +50,13 @@ class PresenceStage final : public proxy::routing::Stage {
   // must be enabled (members are watched from their own shard).
   void enableEventLists(proxy::routing::ShardRouter& router,
                         StandardEventList::ContactLists contacts, StageRunner run);
+  // The list subscriptions (null until enableEventLists()): XCAP edits tell it.
+  StandardEventList* eventList() { return eventlist_.get(); }
+  // Start-up, after enableEventLists(): the stored winfo and list subscriptions of the
+  // users `owns` says are this shard's.
+  void load(const std::vector<PresenceRecord>& records,
+            const std::function<bool(std::string_view aor)>& owns,
+            proxy::routing::ShardRouter& router);
 
  private:
   proxy::routing::Verdict onPublish(proxy::routing::RequestContext& ctx, const std::string& aor);
@@ -73,9 +80,11 @@ class PresenceStage final : public proxy::routing::Stage {
                                          Owner owner);
   proxy::routing::Verdict onListSubscribe(proxy::routing::RequestContext& ctx,
                                           const std::string& aor, std::string_view user);
-  StandardWinfo& winfo(proxy::routing::RequestContext& ctx);
+  StandardWinfo& winfo(proxy::routing::ShardRouter& router);
   SipNotifier& notifier(proxy::routing::ShardRouter& router);
+  // Expiry of winfo and list subscriptions at their deadline (1 s at the latest).
   void startTimer(proxy::routing::ShardRouter& router);
+  void onTimer();
   class StageShards;
 
   PresenceService& service_;

@@ -3,6 +3,7 @@
 
 #include "proxy/base/counters.h"
 #include "proxy/base/log.h"
+#include "proxy/routing/overload.h"
 #include "proxy/routing/target_resolver.h"
 
 namespace core::presence {
@@ -66,16 +67,9 @@ void SipNotifier::sendNotify(const NotifyMessage& m) {
   const bool final_notify = m.subscription_state.starts_with("terminated") || m.benotify;
   auto request = proxy::sip::SipMessage::parse(buildNotify(m, router_.config().server_name),
                                                router_.config().parse_limits);
-  std::optional<proxy::transport::Flow> flow;
-  if (request) {
-    flow = proxy::transport::Flow::fromToken(m.dialog->flow_token);
-    if (!flow) {
-      flow = router_.nextHopFor(*request);
-    }
-  }
-  if (!request || !flow) {
+  if (!request) {
     unroutable.add();
-    LOG_WARN("presence: cannot send NOTIFY to %s", m.dialog->remote_target.c_str());
+    LOG_WARN("presence: cannot build NOTIFY to %s", m.dialog->remote_target.c_str());
     if (!final_notify) {
       reportLater(m.id, cseq, 503);
     }
@@ -84,9 +78,15 @@ void SipNotifier::sendNotify(const NotifyMessage& m) {
   sent.add();
   std::weak_ptr<PresenceService*> weak = service_;
   const SubscriptionId id = m.id;
-  router_.transactions().sendRequest(
-      std::move(*request), *flow, router_.us().sentBy(flow->protocol),
+  proxy::routing::overload::notifyStarted();  // until its final answer (or 408 / 480 / 503)
+  // Without a stored flow the router finds the hop, waiting for DNS if a federated
+  // watcher's domain is not cached yet; no hop at all comes back as a 480.
+  router_.sendOriginated(
+      std::move(*request), proxy::transport::Flow::fromToken(m.dialog->flow_token),
       [weak, id, cseq, final_notify](proxy::sip::SipMessage&& response, bool final) {
+        if (final) {
+          proxy::routing::overload::notifyEnded();
+        }
         if (!final || final_notify) {
           return;
         }

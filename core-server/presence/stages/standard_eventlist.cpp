@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core-server/presence/roaming/multipart.h"
+#include "core-server/presence/service/dialog_json.h"
 #include "core-server/presence/service/renderer.h"
 #include "proxy/base/counters.h"
 #include "proxy/base/log.h"
@@ -63,7 +64,8 @@ SubscribeResult StandardEventList::subscribe(std::string subscriber, std::string
   list.list_uri = std::move(list_uri);
   list.event_id = std::move(event_id);
   list.dialog = std::move(dialog);
-  list.start(*seconds, clock_.monotonicMs());
+  list.start(*seconds, clock_.monotonicMs(), clock_.unixSeconds());
+  persist(list);
   SubscribeResult result = subscribeAccepted(id, list.dialog.local_tag, *seconds);
   static auto count = proxy::counters::get("presence.eventlist.subscriptions");
   count.add();
@@ -194,12 +196,59 @@ SubscribeResult StandardEventList::refresh(SubscriptionId id, std::optional<uint
   // Full state again (RFC 4662 §5.2).
   SubscribeResult result = refreshHeld(
       it == lists_by_id_.end() ? nullptr : &it->second, service_.options(), expires, remote_cseq,
-      std::move(remote_target), std::move(flow_token), clock_.monotonicMs());
+      std::move(remote_target), std::move(flow_token), clock_.monotonicMs(), clock_.unixSeconds());
   if (result.status < 300 && !it->second.terminating) {
+    it->second.restored = false;
+    persist(it->second);
     stopMembers(it->second);  // the contact list may have changed: read it again
     startMembers(it->second);
   }
   return result;
+}
+
+void StandardEventList::persist(List& list) {
+  if (list.terminating) {
+    return;
+  }
+  nlohmann::json value = heldToJson(list);
+  value["list_uri"] = list.list_uri;
+  saveHeld(service_.stateStore(), RecordKind::EventList, list.subscriber, list, value);
+}
+
+void StandardEventList::load(const std::vector<PresenceRecord>& records,
+                             const std::function<bool(std::string_view aor)>& owns) {
+  for (const PresenceRecord& record : records) {
+    if (record.kind != RecordKind::EventList || !owns(record.aor)) {
+      continue;
+    }
+    List list;
+    const nlohmann::json j = nlohmann::json::parse(record.value, nullptr, false);
+    if (!heldFromJson(j, record.expires_at, clock_.monotonicMs(), clock_.unixSeconds(), list) ||
+        jsonText(j, "list_uri").empty() || index_.contains(list.dialog)) {
+      if (PresenceStateStore* store = service_.stateStore()) {
+        store->erase(RecordKind::EventList, record.key);  // expired or unreadable
+      }
+      continue;
+    }
+    list.id = next_id_++;
+    list.subscriber = record.aor;
+    list.list_uri = jsonText(j, "list_uri");
+    list.version = roaming::RlmiVersion(list.dialog.local_cseq);  // never above the CSeq
+    list.owed = true;
+    list.restored = true;
+    index_.add(list.dialog, list.id);
+    lists_by_id_.emplace(list.id, std::move(list));
+  }
+}
+
+std::optional<int64_t> StandardEventList::nextDeadlineMs() const {
+  std::optional<int64_t> next;
+  for (const auto& [id, list] : lists_by_id_) {
+    if (!next || list.expires_ms < *next) {
+      next = list.expires_ms;
+    }
+  }
+  return next;
 }
 
 void StandardEventList::sendOwedNotify(SubscriptionId id) {
@@ -213,11 +262,44 @@ void StandardEventList::sendOwedNotify(SubscriptionId id) {
 }
 
 void StandardEventList::expire() {
+  std::vector<SubscriptionId> restored;
+  for (auto& [id, list] : lists_by_id_) {
+    if (list.restored && list.expires_ms > clock_.monotonicMs()) {
+      restored.push_back(id);
+    }
+  }
+  for (SubscriptionId id : restored) {
+    auto it = lists_by_id_.find(id);
+    if (it == lists_by_id_.end()) {
+      continue;
+    }
+    it->second.restored = false;
+    startMembers(it->second);  // owed: members here report into the full state below
+    sendOwedNotify(id);
+  }
   for (SubscriptionId id : expiredIds(lists_by_id_, clock_.monotonicMs())) {
     List& list = lists_by_id_.at(id);
     list.terminating = true;
     list.owed = false;
     sendFull(list);
+  }
+}
+
+void StandardEventList::contactsChanged(std::string_view subscriber) {
+  for (auto& [id, list] : lists_by_id_) {
+    if (list.subscriber != subscriber || list.terminating || list.restored) {
+      continue;  // a restored list reads the list when it restarts
+    }
+    // Members on this shard report during startMembers(); with `owed` set they only update
+    // their state, which the full NOTIFY below carries; the others follow as partial ones.
+    const bool owed = list.owed;
+    list.owed = true;
+    stopMembers(list);
+    startMembers(list);
+    list.owed = owed;
+    if (!owed) {
+      sendFull(list);
+    }
   }
 }
 
@@ -257,6 +339,8 @@ void StandardEventList::send(List& list, const std::vector<roaming::ResourceStat
   sink_.sendNotify(m);
   if (list.terminating) {
     remove(list.id);
+  } else if (list.cseqBoundReached()) {
+    persist(list);
   }
 }
 
@@ -267,6 +351,7 @@ void StandardEventList::remove(SubscriptionId id) {
   }
   stopMembers(it->second);
   index_.erase(it->second.dialog);
+  eraseHeld(service_.stateStore(), RecordKind::EventList, it->second);
   lists_by_id_.erase(it);
 }
 

@@ -12,7 +12,9 @@
 // Members' presence lives on the shards that own them: each list member is a
 // PresenceService local watcher there (MemberShards::run), whose updates come
 // back to this shard. Membership is read from the contact list at SUBSCRIBE
-// and at each refresh. Not persisted (a refresh after a restart gets 481).
+// and at each refresh. Persisted (RecordKind::EventList, one record per dialog,
+// through the service's store): after a restart a refresh gets 200, and at the
+// first tick the members are watched again and the full state is sent.
 // Shard-thread only.
 #pragma once
 
@@ -73,9 +75,17 @@ class StandardEventList {
                           std::string remote_target, std::string flow_token);
   void sendOwedNotify(SubscriptionId id);
   const DialogState* dialog(SubscriptionId id) const;
-  // Ends expired list subscriptions. Call about once a second.
+  // `subscriber`'s contact list changed (an XCAP edit): its list subscriptions watch the
+  // new members, stop watching the removed ones and get a full-state NOTIFY.
+  void contactsChanged(std::string_view subscriber);
+  // Ends expired list subscriptions and restarts restored ones (members watched again,
+  // full state). Call when nextDeadlineMs() is due (and about once a second as a backstop).
   void expire();
+  std::optional<int64_t> nextDeadlineMs() const;
   size_t size() const { return lists_by_id_.size(); }
+  // Start-up: the EventList records of the subscribers `owns` says are this shard's.
+  void load(const std::vector<PresenceRecord>& records,
+            const std::function<bool(std::string_view aor)>& owns);
 
   // On a member's shard (MemberShards::run): start / stop watching `member` for
   // `subscriber`'s list on shard `home`; updates go back with memberChanged().
@@ -96,6 +106,7 @@ class StandardEventList {
     std::string list_uri;
     roaming::RlmiVersion version;
     std::vector<Member> members;
+    bool restored = false;  // members not watched yet since the restart
   };
 
   void startMembers(List& list);
@@ -103,6 +114,7 @@ class StandardEventList {
   void send(List& list, const std::vector<roaming::ResourceState>& resources, bool full);
   void sendFull(List& list);  // every member's state
   void remove(SubscriptionId id);
+  void persist(List& list);
 
   PresenceService& service_;
   NotifySink& sink_;

@@ -5,6 +5,7 @@
 #include <array>
 #include <utility>
 
+#include "core-server/presence/service/dialog_json.h"
 #include "proxy/base/counters.h"
 
 namespace core::presence {
@@ -48,9 +49,9 @@ SubscribeResult StandardWinfo::subscribe(std::string presentity, std::string eve
   d.presentity = std::move(presentity);
   d.event_id = std::move(event_id);
   d.dialog = std::move(dialog);
-  d.start(*seconds, clock_.monotonicMs());  // expires 0 is a fetch
+  d.start(*seconds, clock_.monotonicMs(), clock_.unixSeconds());  // expires 0 is a fetch
   SubscribeResult result = subscribeAccepted(d.id, d.dialog.local_tag, *seconds);
-  dialogs_.emplace(d.id, std::move(d));
+  persist(dialogs_.emplace(d.id, std::move(d)).first->second);
   static auto count = proxy::counters::get("presence.winfo.subscriptions");
   count.add();
   return result;
@@ -66,9 +67,58 @@ SubscribeResult StandardWinfo::refresh(SubscriptionId id, std::optional<uint32_t
                                        uint32_t remote_cseq, std::string remote_target,
                                        std::string flow_token) {
   auto it = dialogs_.find(id);
-  return refreshHeld(it == dialogs_.end() ? nullptr : &it->second, service_.options(), expires,
-                     remote_cseq, std::move(remote_target), std::move(flow_token),
-                     clock_.monotonicMs());
+  SubscribeResult result = refreshHeld(
+      it == dialogs_.end() ? nullptr : &it->second, service_.options(), expires, remote_cseq,
+      std::move(remote_target), std::move(flow_token), clock_.monotonicMs(), clock_.unixSeconds());
+  if (result.status < 300) {
+    it->second.restored = false;  // the refresh's own full state replaces the restart's
+    persist(it->second);          // an unsubscribe is erased with its final NOTIFY
+  }
+  return result;
+}
+
+void StandardWinfo::persist(Dialog& d) {
+  if (d.terminating) {
+    return;
+  }
+  nlohmann::json value = heldToJson(d);
+  saveHeld(service_.stateStore(), RecordKind::Winfo, d.presentity, d, value);
+}
+
+void StandardWinfo::load(const std::vector<PresenceRecord>& records,
+                         const std::function<bool(std::string_view aor)>& owns) {
+  const int64_t now_unix = clock_.unixSeconds();
+  for (const PresenceRecord& record : records) {
+    if (record.kind != RecordKind::Winfo || !owns(record.aor)) {
+      continue;
+    }
+    Dialog d;
+    const nlohmann::json j = nlohmann::json::parse(record.value, nullptr, false);
+    if (!heldFromJson(j, record.expires_at, clock_.monotonicMs(), now_unix, d) ||
+        index_.contains(d.dialog)) {
+      if (PresenceStateStore* store = service_.stateStore()) {
+        store->erase(RecordKind::Winfo, record.key);  // expired or unreadable: gone for good
+      }
+      continue;
+    }
+    d.id = next_id_++;
+    d.presentity = record.aor;
+    d.version = roaming::WatcherInfoVersion(d.dialog.local_cseq);  // never above the CSeq
+    d.owed = true;
+    d.restored = true;
+    index_.add(d.dialog, d.id);
+    dialogs_.emplace(d.id, std::move(d));
+  }
+}
+
+std::optional<int64_t> StandardWinfo::nextDeadlineMs() const {
+  std::optional<int64_t> next;
+  for (const auto& [id, d] : dialogs_) {
+    if (!next || d.expires_ms < *next) {
+      next = d.expires_ms;
+    }
+  }
+  return next;
 }
 
 void StandardWinfo::sendOwedNotify(SubscriptionId id) {
@@ -138,6 +188,13 @@ void StandardWinfo::onWatcherChange(const WatcherChange& change) {
 }
 
 void StandardWinfo::expire() {
+  for (auto& [id, d] : dialogs_) {
+    if (d.restored && d.owed && d.expires_ms > clock_.monotonicMs()) {
+      d.restored = false;
+      d.owed = false;
+      send(d, fullDocument(d));
+    }
+  }
   for (SubscriptionId id : expiredIds(dialogs_, clock_.monotonicMs())) {
     Dialog& d = dialogs_.at(id);
     d.terminating = true;
@@ -159,6 +216,8 @@ void StandardWinfo::send(Dialog& d, std::string body) {
   sink_.sendNotify(m);
   if (d.terminating) {
     remove(d.id);
+  } else if (d.cseqBoundReached()) {
+    persist(d);
   }
 }
 
@@ -168,6 +227,7 @@ void StandardWinfo::remove(SubscriptionId id) {
     return;
   }
   index_.erase(it->second.dialog);
+  eraseHeld(service_.stateStore(), RecordKind::Winfo, it->second);
   dialogs_.erase(it);
 }
 

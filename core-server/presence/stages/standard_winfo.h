@@ -6,14 +6,17 @@
 // became active after a rule allowed it, or left). The stage checks that only
 // the presentity itself subscribes; this class holds those dialogs, which live
 // on the shard that owns the presentity (the SUBSCRIBE's Request-URI is the
-// presentity), as its presence does. Not persisted: after a restart a refresh
-// gets 481 and the client subscribes again. Shard-thread only.
+// presentity), as its presence does. Persisted (RecordKind::Winfo, one record per
+// dialog, through the service's store): after a restart a refresh gets 200 and
+// the subscriber gets the full list again at the first tick. Shard-thread only.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core-server/presence/roaming/watcherinfo.h"
 #include "core-server/presence/service/presence_service.h"
@@ -47,8 +50,14 @@ class StandardWinfo {
 
   // PresenceService::setWatcherListener: partial NOTIFYs to the presentity's winfo subscribers.
   void onWatcherChange(const WatcherChange& change);
-  // Ends expired subscriptions (terminated;reason=timeout). Call about once a second.
+  // Ends expired subscriptions (terminated;reason=timeout) and sends restored ones their
+  // full state. Call when nextDeadlineMs() is due (and about once a second as a backstop).
   void expire();
+  // The earliest expiry (monotonic ms); nullopt when there is none.
+  std::optional<int64_t> nextDeadlineMs() const;
+  // Start-up: the Winfo records of the presentities `owns` says are this shard's.
+  void load(const std::vector<PresenceRecord>& records,
+            const std::function<bool(std::string_view aor)>& owns);
 
   size_t size() const { return dialogs_.size(); }
   const DialogState* dialog(SubscriptionId id) const {
@@ -60,12 +69,14 @@ class StandardWinfo {
   struct Dialog : HeldSubscription {
     std::string presentity;
     roaming::WatcherInfoVersion version;
+    bool restored = false;  // owes its full state since the restart
   };
 
   roaming::Watcher watcherOf(const WatcherInfo& info, roaming::WatcherEvent event) const;
   std::string fullDocument(Dialog& d);
   void send(Dialog& d, std::string body);
   void remove(SubscriptionId id);
+  void persist(Dialog& d);
 
   PresenceService& service_;
   NotifySink& sink_;

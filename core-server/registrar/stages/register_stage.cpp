@@ -2,6 +2,7 @@
 #include "core-server/registrar/stages/register_stage.h"
 
 #include "proxy/base/strings.h"
+#include "proxy/routing/overload.h"
 #include "proxy/routing/shard_router.h"
 #include "proxy/routing/stages/sanity_stage.h"
 
@@ -16,11 +17,26 @@ int statusOf(std::string_view response) {
   return static_cast<int>(proxy::parseUnsigned<unsigned>(response.substr(8, 3)).value_or(0));
 }
 
+bool answerStatelessChallenge(Registrar& registrar, proxy::routing::ShardRouter& router,
+                              const proxy::sip::SipMessage& request,
+                              const proxy::transport::Flow& flow) {
+  auto challenge = registrar.statelessChallenge(request, flow);
+  if (!challenge) {
+    return false;
+  }
+  // Counted by the registrar (registrar.challenged), as its stateful replies are.
+  router.sendRaw(flow, std::move(*challenge));
+  return true;
+}
+
 Verdict RegisterStage::onRequest(proxy::routing::ContextPtr& ctx) {
   if (ctx->request.method() != proxy::sip::Method::Register) {
     return Verdict::Continue;
   }
   if (proxy::routing::rejectUnsupportedRequire(*ctx)) {  // §10.3 step 2
+    return Verdict::Done;
+  }
+  if (proxy::routing::overload::rejectIfOverloaded(*ctx)) {  // a binding write would queue
     return Verdict::Done;
   }
   proxy::routing::ShardRouter* router = &ctx->router;

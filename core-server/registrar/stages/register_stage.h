@@ -19,6 +19,12 @@ class RegisterStage final : public proxy::routing::Stage {
   Registrar& registrar_;
 };
 
+// The router's stateless responder (ShardRouter::setStatelessResponder): sends
+// Registrar::statelessChallenge()'s 401 on the arrival shard when there is one.
+bool answerStatelessChallenge(Registrar& registrar, proxy::routing::ShardRouter& router,
+                              const proxy::sip::SipMessage& request,
+                              const proxy::transport::Flow& flow);
+
 // The status code of a serialized response ("SIP/2.0 200 OK..."), 0 if unreadable.
 int statusOf(std::string_view response);
 

@@ -450,6 +450,26 @@ static void on_received_chat(PurpleAccount* acct, char* sender, char* message,
   g_free(plain);
 }
 
+// The chat's user list (multiparty IM, sipe-incoming.c: sipe_backend_chat_add/remove):
+// who libpurple shows in the conversation.
+static void on_chat_buddy_joined(PurpleConversation* conv, const char* name,
+                                 PurpleConvChatBuddyFlags flags, gboolean new_arrival,
+                                 gpointer data) {
+  (void)flags;
+  (void)data;
+  if (purple_conversation_get_account(conv) != account) return;
+  emit("chat-user-joined", "name", name, "room", purple_conversation_get_name(conv), "new",
+       new_arrival ? "1" : "0", NULL);
+}
+
+static void on_chat_buddy_left(PurpleConversation* conv, const char* name, const char* reason,
+                               gpointer data) {
+  (void)reason;
+  (void)data;
+  if (purple_conversation_get_account(conv) != account) return;
+  emit("chat-user-left", "name", name, "room", purple_conversation_get_name(conv), NULL);
+}
+
 static void on_typing(PurpleAccount* acct, const char* name, gpointer data) {
   (void)data;
   if (acct != account) return;
@@ -482,6 +502,10 @@ static void connect_signals(void) {
                         PURPLE_CALLBACK(on_chat_joined), NULL);
   purple_signal_connect(purple_conversations_get_handle(), "received-chat-msg", &handle,
                         PURPLE_CALLBACK(on_received_chat), NULL);
+  purple_signal_connect(purple_conversations_get_handle(), "chat-buddy-joined", &handle,
+                        PURPLE_CALLBACK(on_chat_buddy_joined), NULL);
+  purple_signal_connect(purple_conversations_get_handle(), "chat-buddy-left", &handle,
+                        PURPLE_CALLBACK(on_chat_buddy_left), NULL);
   purple_signal_connect(purple_conversations_get_handle(), "buddy-typing", &handle,
                         PURPLE_CALLBACK(on_typing), NULL);
   purple_signal_connect(purple_conversations_get_handle(), "buddy-typing-stopped", &handle,
@@ -581,15 +605,16 @@ static void command_join_chat(const char* uri) {
   g_hash_table_destroy(components);
 }
 
-// "send chat <room name> <text>": the room name is the conversation's name or title.
+// "send chat <room name> <text>": the room name is the conversation's name or title, or "*".
 static void command_send_chat(const char* args) {
   const char* space = strchr(args, ' ');
   char* name = space ? g_strndup(args, (gsize)(space - args)) : g_strdup(args);
   PurpleConversation* found = NULL;
   for (GList* item = purple_get_chats(); item && space; item = item->next) {
     PurpleConversation* conv = item->data;
+    // "*": the account's (only) chat, for names with spaces such as sipe's "Chat #1".
     if (purple_conversation_get_account(conv) == account &&
-        (g_strcmp0(purple_conversation_get_name(conv), name) == 0 ||
+        (g_strcmp0(name, "*") == 0 || g_strcmp0(purple_conversation_get_name(conv), name) == 0 ||
          g_strcmp0(purple_conversation_get_title(conv), name) == 0)) {
       found = conv;
     }
