@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "adapters/click_to_chat/web_assets.h"
+#include "adapters/lws_common/lws_io.h"
 
 namespace adapters::click_to_chat {
 namespace {
@@ -32,16 +33,7 @@ const lws_protocols kProtocols[] = {
 };
 
 std::string header(lws* wsi, lws_token_indexes token) {
-  const int n = lws_hdr_total_length(wsi, token);
-  if (n <= 0 || n > 1024) {
-    return {};
-  }
-  std::string value(static_cast<size_t>(n) + 1, '\0');
-  if (lws_hdr_copy(wsi, value.data(), n + 1, token) < 0) {
-    return {};
-  }
-  value.resize(static_cast<size_t>(n));
-  return value;
+  return lws_io::requestHeader(wsi, token, 1024);
 }
 
 int respond(lws* wsi, unsigned status, const char* type, const unsigned char* body, size_t size,
@@ -54,22 +46,14 @@ int respond(lws* wsi, unsigned status, const char* type, const unsigned char* bo
       "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
       "frame-ancestors 'none'";
   if (lws_add_http_common_headers(wsi, status, type, size, &p, end) != 0 ||
-      lws_add_http_header_by_name(
-          wsi, reinterpret_cast<const unsigned char*>("x-content-type-options:"),
-          reinterpret_cast<const unsigned char*>("nosniff"), 7, &p, end) != 0 ||
-      lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>("cache-control:"),
-                                  reinterpret_cast<const unsigned char*>("no-cache"), 8, &p,
-                                  end) != 0 ||
-      (page && lws_add_http_header_by_name(
-                   wsi, reinterpret_cast<const unsigned char*>("content-security-policy:"),
-                   reinterpret_cast<const unsigned char*>(kCsp), sizeof kCsp - 1, &p, end) != 0) ||
+      lws_io::addHeader(wsi, "x-content-type-options:", "nosniff", &p, end) != 0 ||
+      lws_io::addHeader(wsi, "cache-control:", "no-cache", &p, end) != 0 ||
+      (page && lws_io::addHeader(wsi, "content-security-policy:", kCsp, &p, end) != 0) ||
       lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
     return -1;
   }
-  std::string copy(LWS_PRE, '\0');
-  copy.append(reinterpret_cast<const char*>(body), size);
-  if (lws_write(wsi, reinterpret_cast<unsigned char*>(copy.data() + LWS_PRE), size,
-                LWS_WRITE_HTTP_FINAL) < 0) {
+  const std::string_view content(reinterpret_cast<const char*>(body), size);
+  if (lws_io::writeWithPre(wsi, content, LWS_WRITE_HTTP_FINAL) < 0) {
     return -1;
   }
   return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
@@ -270,12 +254,9 @@ int WebServer::onCallback(lws* wsi, int reason_code, void* user, void* in, size_
       }
       Conn& c = it->second;
       if (!c.out.empty()) {
-        std::string buf(LWS_PRE, '\0');
-        buf += c.out.front();
+        const std::string frame = std::move(c.out.front());
         c.out.pop_front();
-        const size_t n = buf.size() - LWS_PRE;
-        if (lws_write(wsi, reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE), n,
-                      LWS_WRITE_TEXT) < static_cast<int>(n)) {
+        if (lws_io::writeWithPre(wsi, frame, LWS_WRITE_TEXT) < static_cast<int>(frame.size())) {
           return -1;
         }
         if (!c.out.empty() || c.closing) {

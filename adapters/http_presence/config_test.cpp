@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "adapters/http_presence/config.h"
+#include "adapters/http_presence/http_response.h"
 #include "adapters/http_presence/http_util.h"
 #include "adapters/http_presence/presence_view.h"
 #include "adapters/http_presence/rate_limiter.h"
@@ -111,4 +112,16 @@ TEST_CASE("AORs are normalised, junk refused") {
   CHECK(availabilityFromName("Busy") == 6500);
   CHECK(availabilityFromName(12500) == 12500);
   CHECK(availabilityFromName("Sleeping") == 0);
+}
+
+TEST_CASE("CORS echoes an allowed origin, or * when every origin is allowed") {
+  Config named;
+  named.cors_origins = {"https://mail.example.test"};
+  CHECK(corsOriginFor(named, "https://mail.example.test") == "https://mail.example.test");
+  CHECK(corsOriginFor(named, "https://evil.test") == "");
+  CHECK(corsOriginFor(named, "") == "");
+  Config any;
+  any.cors_origins = {"*"};
+  CHECK(corsOriginFor(any, "https://anywhere.test") == "*");
+  CHECK(corsOriginFor(any, "") == "");  // not a browser: no CORS headers at all
 }

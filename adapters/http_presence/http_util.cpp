@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "adapters/api/confab_adapter.h"
+#include "adapters/lws_common/lws_io.h"
 
 namespace adapters::http_presence {
 
@@ -27,16 +28,7 @@ std::string normaliseAor(std::string_view in) {
 }
 
 std::string header(lws* wsi, lws_token_indexes token) {
-  const int n = lws_hdr_total_length(wsi, token);
-  if (n <= 0 || n > 8192) {
-    return {};
-  }
-  std::string out(static_cast<size_t>(n) + 1, '\0');
-  if (lws_hdr_copy(wsi, out.data(), n + 1, token) < 0) {
-    return {};
-  }
-  out.resize(static_cast<size_t>(n));
-  return out;
+  return lws_io::requestHeader(wsi, token, 8192);
 }
 
 std::string urlArg(lws* wsi, const char* name_eq) {

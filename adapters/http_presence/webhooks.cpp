@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "adapters/lws_common/lws_io.h"
+
 namespace adapters::http_presence {
 namespace {
 
@@ -14,13 +16,6 @@ namespace {
 // forgotten delivery then finds nothing instead of freed memory.
 void* idToUser(uint64_t id) { return reinterpret_cast<void*>(static_cast<uintptr_t>(id)); }
 uint64_t userToId(void* user) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(user)); }
-
-int addHeader(lws* wsi, const char* name, const std::string& value, unsigned char** p,
-              unsigned char* end) {
-  return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name),
-                                     reinterpret_cast<const unsigned char*>(value.data()),
-                                     static_cast<int>(value.size()), p, end);
-}
 
 }  // namespace
 
@@ -154,12 +149,13 @@ int WebhookSender::callback(lws* wsi, lws_callback_reasons reason, void* user, v
       }
       auto** p = static_cast<unsigned char**>(in);
       unsigned char* end = *p + len - 1;
-      if (addHeader(wsi, "content-type:", "application/json", p, end) != 0 ||
+      if (lws_io::addHeader(wsi, "content-type:", "application/json", p, end) != 0 ||
           lws_add_http_header_content_length(wsi, d->body.size(), p, end) != 0 ||
-          addHeader(wsi, "x-confab-event:", "presence", p, end) != 0 ||
-          addHeader(wsi, "x-confab-delivery:", std::to_string(d->id), p, end) != 0 ||
-          addHeader(wsi, "x-confab-attempt:", std::to_string(d->attempt), p, end) != 0 ||
-          (!d->signature.empty() && addHeader(wsi, "x-confab-signature:", d->signature, p, end))) {
+          lws_io::addHeader(wsi, "x-confab-event:", "presence", p, end) != 0 ||
+          lws_io::addHeader(wsi, "x-confab-delivery:", std::to_string(d->id), p, end) != 0 ||
+          lws_io::addHeader(wsi, "x-confab-attempt:", std::to_string(d->attempt), p, end) != 0 ||
+          (!d->signature.empty() &&
+           lws_io::addHeader(wsi, "x-confab-signature:", d->signature, p, end))) {
         return -1;
       }
       lws_client_http_body_pending(wsi, 1);
@@ -171,11 +167,9 @@ int WebhookSender::callback(lws* wsi, lws_callback_reasons reason, void* user, v
       if (d == nullptr) {
         return -1;
       }
-      std::string buf(LWS_PRE, '\0');
-      buf.append(d->body);
       lws_client_http_body_pending(wsi, 0);
-      if (lws_write(wsi, reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE), d->body.size(),
-                    LWS_WRITE_HTTP_FINAL) != static_cast<int>(d->body.size())) {
+      if (lws_io::writeWithPre(wsi, d->body, LWS_WRITE_HTTP_FINAL) !=
+          static_cast<int>(d->body.size())) {
         return -1;
       }
       return 0;

@@ -45,9 +45,9 @@ void StorageThread::enqueue(Pending pending) {
     queue_.push_back(std::move(pending));
     ++submitted_;
     g_depth_in_process.fetch_add(1, std::memory_order_relaxed);
-    // The writer waits for "not empty", then for "a full batch": only those two
-    // moments can wake it, so most submits skip the futex call.
-    wake = queue_.size() == 1 || queue_.size() == options_.max_batch;
+    // Only a writer asleep with nothing to do needs this write's wake; a writer in its
+    // batching wait wakes by itself, or at a full batch. Most submits skip the futex call.
+    wake = (writer_idle_ && queue_.size() == 1) || queue_.size() == options_.max_batch;
   }
   if (wake) {
     wake_.notify_one();
@@ -85,18 +85,24 @@ void StorageThread::run() {
   proxy::log::setThreadTag("store");
   std::vector<Pending> batch;
   batch.reserve(options_.max_batch);
-  while (takeBatch(batch)) {
-    commitBatch(batch);
-    batch.clear();
+  bool busy = false;
+  while (takeBatch(batch, busy)) {
+    if (!batch.empty()) {
+      commitBatch(batch);
+      batch.clear();
+    }
   }
 }
 
-bool StorageThread::takeBatch(std::vector<Pending>& batch) {
+bool StorageThread::takeBatch(std::vector<Pending>& batch, bool& busy) {
   std::unique_lock lock(mutex_);
-  wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-  if (queue_.empty()) {
-    return false;  // stopping, and everything has been written
+  if (!busy || options_.max_delay_us == 0) {
+    writer_idle_ = true;  // the next submit wakes us
+    wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    writer_idle_ = false;
   }
+  // Right after a batch, under load, the batching wait starts at once rather than on the
+  // next submit's wake: one wakeup per batch instead of two, and no write waits longer.
   if (options_.max_delay_us > 0) {
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::microseconds(options_.max_delay_us);
@@ -104,6 +110,11 @@ bool StorageThread::takeBatch(std::vector<Pending>& batch) {
       return queue_.size() >= options_.max_batch || stopping_ || flush_until_ > completed_;
     });
   }
+  if (queue_.empty()) {
+    busy = false;  // a quiet spell: sleep until the next submit
+    return !stopping_;
+  }
+  busy = true;
   const auto count = std::min<size_t>(queue_.size(), options_.max_batch);
   const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(count);
   batch.insert(batch.end(), std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));

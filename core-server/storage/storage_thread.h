@@ -75,8 +75,9 @@ class StorageThread {
 
   void enqueue(Pending pending);
   void run();
-  // Waits for the next batch; returns false once stopped with nothing left to do.
-  bool takeBatch(std::vector<Pending>& batch);
+  // Waits for the next batch (possibly none, after a quiet spell); returns false once
+  // stopped with nothing left to do. `busy`: the last call took a batch.
+  bool takeBatch(std::vector<Pending>& batch, bool& busy);
   void commitBatch(std::vector<Pending>& batch);
   // Applies the write at the front of `rest`, or all the saves that start there;
   // returns how many writes it took.
@@ -99,6 +100,7 @@ class StorageThread {
   uint64_t commits_ = 0;
   uint64_t writes_ = 0;
   bool stopping_ = false;
+  bool writer_idle_ = false;  // the writer sleeps until a submit wakes it
 
   std::thread thread_;  // last: starts after every field above is ready
 };

@@ -104,6 +104,21 @@ TEST_CASE("completions are posted, never run on the storage thread, and only aft
   CHECK(seen_by_other_connection == std::vector<int64_t>(5, 1));
 }
 
+TEST_CASE("right after a batch, the writer takes the next writes without being woken") {
+  Fixture f({.max_batch = 100, .max_delay_us = 100'000});
+  int ok = 0;
+  auto count = [&](bool committed) { ok += committed ? 1 : 0; };
+  f.insert(1, count);
+  REQUIRE(f.loop.runUntil([&] { return ok == 1; }));
+  // The writer is in its batching wait now: these submits do not wake it (it is not
+  // idle), and they must still commit, together, when that wait ends.
+  f.insert(2, count);
+  f.insert(3, count);
+  REQUIRE(f.loop.runUntil([&] { return ok == 3; }));
+  CHECK(f.writer->commits() == 2);
+  CHECK(countRows(f.path, "t") == 3);
+}
+
 TEST_CASE("flush does not wait out the batching delay") {
   Fixture f({.max_batch = 1000, .max_delay_us = 30'000'000});
   f.insert(1, {});

@@ -18,7 +18,14 @@ bool NonInviteServerTransaction::respond(int status, std::string bytes) {
     TransactionCounters::get().late_responses.add();
     return false;
   }
-  storeAndSend(std::move(bytes));
+  if (status >= 200 && reliable()) {
+    // Timer J is zero on a reliable flow: nothing will be re-sent, so nothing is kept
+    // (and the bytes move to the transport instead of being copied).
+    last_response_.clear();
+    send(std::move(bytes));
+  } else {
+    storeAndSend(std::move(bytes));
+  }
   if (status < 200) {
     setState(ServerState::Proceeding);
     arm(TimerSlot::Timeout, timers().tu_guard_ms);
