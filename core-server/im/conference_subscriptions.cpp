@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core-server/im/conversation.h"
+#include "proxy/sip/dialog_request.h"
 
 namespace core::im {
 
@@ -114,16 +115,9 @@ std::string buildConferenceNotify(const ConferenceSubscription& s, std::string_v
   const ConferenceDialog& d = s.dialog;
   std::string out;
   out.reserve(512 + body.size());
-  out.append("NOTIFY ").append(d.remote_target).append(" SIP/2.0\r\n");
-  for (const std::string& route : d.route_set) {
-    out.append("Route: ").append(route).append("\r\n");
-  }
-  out.append("Max-Forwards: 70\r\n");
-  out.append("From: <").append(d.local_uri).append(">;tag=").append(d.local_tag).append("\r\n");
-  out.append("To: <").append(d.remote_uri).append(">;tag=").append(d.remote_tag).append("\r\n");
-  out.append("Call-ID: ").append(d.call_id).append("\r\n");
-  out.append("CSeq: ").append(std::to_string(d.local_cseq)).append(" NOTIFY\r\n");
-  out.append("Contact: ").append(d.local_contact).append("\r\n");
+  proxy::sip::appendDialogRequestHead(
+      out, {"NOTIFY", d.remote_target, d.route_set, d.local_uri, d.local_tag, d.remote_uri,
+            d.remote_tag, d.call_id, d.local_cseq, d.local_contact});
   out.append("Event: ").append(kConferenceEvent);
   if (!s.event_id.empty()) {
     out.append(";id=").append(s.event_id);

@@ -31,30 +31,6 @@ const AuthCounters& stats() {
   return counters;
 }
 
-std::string_view unquote(std::string_view s) {
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
-    return s.substr(1, s.size() - 2);
-  }
-  return s;
-}
-
-// nc-value = 8LHEX (RFC 7616 §3.4); shorter values are accepted leniently.
-std::optional<uint32_t> parseNc(std::string_view s) {
-  if (s.empty() || s.size() > 8) {
-    return std::nullopt;
-  }
-  uint32_t v = 0;
-  for (char c : s) {
-    const char l = proxy::asciiLower(c);
-    const int d = (l >= '0' && l <= '9') ? l - '0' : (l >= 'a' && l <= 'f') ? l - 'a' + 10 : -1;
-    if (d < 0) {
-      return std::nullopt;
-    }
-    v = (v << 4) | static_cast<uint32_t>(d);
-  }
-  return v;
-}
-
 std::string_view domainOf(std::string_view aor) {
   const size_t at = aor.rfind('@');
   return at == std::string_view::npos ? aor : aor.substr(at + 1);
@@ -78,10 +54,10 @@ bool Authenticator::pickCredentials(const sip::SipMessage& req, bool proxy, Chos
     auto creds = sip::parseCredentials(value);
     // RFC 4475 §3.3.7 (regaut01): an unknown scheme is ignored, not an error.
     if (!creds || !proxy::iequals(creds->scheme, "Digest") ||
-        unquote(creds->realm) != options_.realm) {
+        proxy::unquoted(creds->realm) != options_.realm) {
       continue;
     }
-    const auto algorithm = sip::parseAlgorithm(unquote(creds->algorithm));
+    const auto algorithm = sip::parseAlgorithm(proxy::unquoted(creds->algorithm));
     for (size_t i = 0; algorithm && i < best; ++i) {
       if (options_.algorithms[i] == *algorithm) {
         best = i;
@@ -117,9 +93,9 @@ bool Authenticator::responseMatches(const Chosen& chosen, const storage::UserRec
   }
   // RFC 7616 §3.4.1: the response covers the method and the credentials' uri.
   const std::string expected = sip::computeResponseFromHa2(
-      chosen.algorithm, ha1, ha2(chosen.algorithm, method, unquote(c.uri)), unquote(c.nonce), c.nc,
-      unquote(c.cnonce), "auth");
-  return proxy::sameHexConstantTime(unquote(c.response), expected);
+      chosen.algorithm, ha1, ha2(chosen.algorithm, method, proxy::unquoted(c.uri)),
+      proxy::unquoted(c.nonce), c.nc, proxy::unquoted(c.cnonce), "auth");
+  return proxy::sameHexConstantTime(proxy::unquoted(c.response), expected);
 }
 
 AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
@@ -130,13 +106,13 @@ AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
     return Challenge{false};
   }
   const auto& c = chosen.creds;
-  const auto nc = parseNc(c.nc);
+  const auto nc = sip::parseNonceCount(c.nc);
   // We always offer qop="auth", so RFC 2069-style answers without it are refused.
-  if (!proxy::iequals(unquote(c.qop), "auth") || unquote(c.cnonce).empty() || !nc) {
+  if (!proxy::iequals(proxy::unquoted(c.qop), "auth") || proxy::unquoted(c.cnonce).empty() || !nc) {
     stats().bad_credentials.add();
     return Challenge{false};
   }
-  const std::string_view nonce = unquote(c.nonce);
+  const std::string_view nonce = proxy::unquoted(c.nonce);
   const int64_t now = clock_.unixSeconds();
   const NonceState state = key_.check(nonce, options_.realm, now, options_.nonce_lifetime_s);
   if (state == NonceState::Forged) {
@@ -144,7 +120,7 @@ AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
     return Challenge{false};
   }
   const storage::UserRecord* user =
-      users_.lookup(unquote(c.username), options_.realm, domainOf(claimed_aor));
+      users_.lookup(proxy::unquoted(c.username), options_.realm, domainOf(claimed_aor));
   if (user == nullptr || !responseMatches(chosen, *user, req.methodText())) {
     stats().failed.add();
     LOG_DEBUG("auth: digest failed for user '%.*s'", static_cast<int>(c.username.size()),
@@ -201,17 +177,7 @@ std::vector<std::string> Authenticator::challengesFor(
   std::vector<std::string> out;
   out.reserve(algorithms.size());
   for (sip::DigestAlgorithm algorithm : algorithms) {
-    const std::string_view name = sip::algorithmName(algorithm);
-    std::string h;
-    h.reserve(96 + options_.realm.size() + nonce.size() + opaque_.size() + name.size());
-    h.append("Digest realm=\"").append(options_.realm);
-    h.append("\", nonce=\"").append(nonce);
-    h.append("\", opaque=\"").append(opaque_);
-    h.append("\", algorithm=").append(name).append(", qop=\"auth\"");
-    if (stale) {
-      h += ", stale=true";
-    }
-    out.push_back(std::move(h));
+    out.push_back(sip::digestChallenge(options_.realm, nonce, opaque_, algorithm, stale));
   }
   return out;
 }

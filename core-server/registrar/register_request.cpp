@@ -66,18 +66,11 @@ std::string_view lowerHost(std::string_view host, std::string& storage) {
   return storage;
 }
 
-std::string_view unquote(std::string_view s) {
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
-    return s.substr(1, s.size() - 2);
-  }
-  return s;
-}
-
 // The expiry the request asks for this contact, before limits (RFC 3261 §10.3 step 7).
 proxy::Result<uint32_t> requestedExpiry(const sip::NameAddr& contact,
                                         std::optional<uint32_t> header, uint32_t fallback) {
   if (const sip::Param* p = contact.param("expires")) {
-    auto v = parseDelta(unquote(p->value));
+    auto v = parseDelta(proxy::unquoted(p->value));
     if (!v) {
       return makeError(400, "Bad expires parameter in Contact");
     }
@@ -96,13 +89,13 @@ proxy::Result<ContactSpec> parseContact(const sip::NameAddr& contact,
       continue;
     }
     if (proxy::iequals(p.name, "q")) {
-      auto q = parseQ(unquote(p.value));
+      auto q = parseQ(proxy::unquoted(p.value));
       if (!q) {
         return makeError(400, "Bad q value in Contact");
       }
       spec.q1000 = *q;
     } else if (proxy::iequals(p.name, "+sip.instance")) {
-      spec.instance = unquote(p.value);
+      spec.instance = proxy::unquoted(p.value);
     } else {
       spec.params += spec.params.empty() ? "" : ";";
       spec.params += renderParam(p.name, p.value, p.has_value, p.quoted);

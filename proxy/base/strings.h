@@ -37,6 +37,14 @@ inline bool sameHexConstantTime(std::string_view got, std::string_view expected)
   return diff == 0;
 }
 
+// `"value"` without its quotes (a quoted-string's escapes are left as they are).
+inline std::string_view unquoted(std::string_view s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
+    return s.substr(1, s.size() - 2);
+  }
+  return s;
+}
+
 inline bool isLws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 inline std::string_view trim(std::string_view s) {

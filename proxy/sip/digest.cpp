@@ -232,4 +232,35 @@ std::string_view algorithmName(DigestAlgorithm alg) {
   return alg == DigestAlgorithm::Sha256 ? "SHA-256" : "MD5";
 }
 
+std::optional<uint32_t> parseNonceCount(std::string_view nc) {
+  if (nc.empty() || nc.size() > 8) {
+    return std::nullopt;
+  }
+  uint32_t v = 0;
+  for (char c : nc) {
+    const char l = asciiLower(c);
+    const int d = (l >= '0' && l <= '9') ? l - '0' : (l >= 'a' && l <= 'f') ? l - 'a' + 10 : -1;
+    if (d < 0) {
+      return std::nullopt;
+    }
+    v = (v << 4) | static_cast<uint32_t>(d);
+  }
+  return v;
+}
+
+std::string digestChallenge(std::string_view realm, std::string_view nonce, std::string_view opaque,
+                            DigestAlgorithm alg, bool stale) {
+  const std::string_view name = algorithmName(alg);
+  std::string h;
+  h.reserve(96 + realm.size() + nonce.size() + opaque.size() + name.size());
+  h.append("Digest realm=\"").append(realm);
+  h.append("\", nonce=\"").append(nonce);
+  h.append("\", opaque=\"").append(opaque);
+  h.append("\", algorithm=").append(name).append(", qop=\"auth\"");
+  if (stale) {
+    h += ", stale=true";
+  }
+  return h;
+}
+
 }  // namespace proxy::sip

@@ -4,6 +4,7 @@
 // Policy (nonces, replay, which user) lives in the registrar's authenticator.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -44,6 +45,14 @@ std::string computeHa2(DigestAlgorithm alg, std::string_view method, std::string
 std::string computeResponseFromHa2(DigestAlgorithm alg, std::string_view ha1, std::string_view ha2,
                                    std::string_view nonce, std::string_view nc,
                                    std::string_view cnonce, std::string_view qop);
+
+// nc-value = 8LHEX (RFC 7616 §3.4); shorter values are accepted leniently.
+std::optional<uint32_t> parseNonceCount(std::string_view nc);
+
+// One `Digest realm="..", nonce="..", opaque="..", algorithm=.., qop="auth"[, stale=true]`
+// challenge (WWW-Authenticate / Proxy-Authenticate value).
+std::string digestChallenge(std::string_view realm, std::string_view nonce, std::string_view opaque,
+                            DigestAlgorithm alg, bool stale);
 
 // "MD5" / "SHA-256" (case-insensitive; empty means MD5 per RFC 3261).
 std::optional<DigestAlgorithm> parseAlgorithm(std::string_view name);

@@ -130,3 +130,25 @@ TEST_CASE("parseAlgorithm and algorithmName") {
 
 }  // namespace
 }  // namespace proxy::sip
+
+namespace proxy::sip {
+
+TEST_CASE("nonce counts: up to 8 hex digits, either case") {
+  CHECK(parseNonceCount("00000001") == 1u);
+  CHECK(parseNonceCount("FFffFFff") == 0xffffffffu);
+  CHECK(parseNonceCount("1a") == 0x1au);
+  CHECK_FALSE(parseNonceCount(""));
+  CHECK_FALSE(parseNonceCount("000000001"));
+  CHECK_FALSE(parseNonceCount("0x1"));
+  CHECK_FALSE(parseNonceCount("-1"));
+}
+
+TEST_CASE("a challenge names realm, nonce, opaque, algorithm and qop; stale only when asked") {
+  CHECK(digestChallenge("example.test", "n1", "o1", DigestAlgorithm::Sha256, false) ==
+        "Digest realm=\"example.test\", nonce=\"n1\", opaque=\"o1\", algorithm=SHA-256, "
+        "qop=\"auth\"");
+  CHECK(digestChallenge("r", "n", "o", DigestAlgorithm::Md5, true) ==
+        "Digest realm=\"r\", nonce=\"n\", opaque=\"o\", algorithm=MD5, qop=\"auth\", stale=true");
+}
+
+}  // namespace proxy::sip

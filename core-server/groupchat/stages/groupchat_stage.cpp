@@ -12,6 +12,7 @@
 #include "proxy/base/random.h"
 #include "proxy/base/strings.h"
 #include "proxy/routing/target_resolver.h"
+#include "proxy/sip/dialog_request.h"
 
 namespace core::groupchat {
 
@@ -386,17 +387,9 @@ void GroupChatStage::sendInDialog(Dialog& d, std::string_view method, std::strin
   static auto unroutable = proxy::counters::get("groupchat.info.unroutable");
   std::string out;
   out.reserve(512 + body.size());
-  out.append(method).append(" ").append(d.remote_target).append(" SIP/2.0\r\n");
-  for (const std::string& route : d.route_set) {
-    out.append("Route: ").append(route).append("\r\n");
-  }
-  out.append("Max-Forwards: 70\r\n");
-  out.append("From: <").append(d.local_uri).append(">;tag=").append(d.local_tag).append("\r\n");
-  out.append("To: <").append(d.remote_uri).append(">;tag=").append(d.remote_tag).append("\r\n");
-  out.append("Call-ID: ").append(d.call_id).append("\r\n");
-  out.append("CSeq: ").append(std::to_string(d.local_cseq++)).append(" ").append(method);
-  out.append("\r\n");
-  out.append("Contact: ").append(d.local_contact).append("\r\n");
+  proxy::sip::appendDialogRequestHead(
+      out, {method, d.remote_target, d.route_set, d.local_uri, d.local_tag, d.remote_uri,
+            d.remote_tag, d.call_id, d.local_cseq++, d.local_contact});
   out.append("User-Agent: ").append(router_.config().server_name).append("\r\n");
   if (!body.empty()) {
     out.append("Content-Type: text/plain; charset=UTF-8\r\n");

@@ -5,6 +5,7 @@
 #include "proxy/base/log.h"
 #include "proxy/routing/overload.h"
 #include "proxy/routing/target_resolver.h"
+#include "proxy/sip/dialog_request.h"
 
 namespace core::presence {
 
@@ -13,21 +14,9 @@ std::string buildNotify(const NotifyMessage& m, std::string_view user_agent) {
   std::string out;
   out.reserve(512 + (m.body ? m.body->size() : 0));
   const char* method = m.benotify ? "BENOTIFY" : "NOTIFY";
-  out.append(method).append(" ").append(d.remote_target).append(" SIP/2.0\r\n");
-  for (const std::string& route : d.route_set) {
-    out.append("Route: ").append(route).append("\r\n");
-  }
-  out.append("Max-Forwards: 70\r\n");
-  out.append("From: <").append(d.local_uri).append(">;tag=").append(d.local_tag).append("\r\n");
-  out.append("To: <").append(d.remote_uri).append(">");
-  if (!d.remote_tag.empty()) {
-    out.append(";tag=").append(d.remote_tag);
-  }
-  out.append("\r\n");
-  out.append("Call-ID: ").append(d.call_id).append("\r\n");
-  out.append("CSeq: ").append(std::to_string(d.local_cseq)).append(" ").append(method);
-  out.append("\r\n");
-  out.append("Contact: ").append(d.local_contact).append("\r\n");
+  proxy::sip::appendDialogRequestHead(
+      out, {method, d.remote_target, d.route_set, d.local_uri, d.local_tag, d.remote_uri,
+            d.remote_tag, d.call_id, d.local_cseq, d.local_contact});
   out.append("Event: ").append(m.event);
   if (!m.event_id.empty()) {
     out.append(";id=").append(m.event_id);

@@ -13,22 +13,6 @@ namespace {
 
 namespace sip = proxy::sip;
 
-std::string_view unquote(std::string_view s) {
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
-    return s.substr(1, s.size() - 2);
-  }
-  return s;
-}
-
-std::optional<uint32_t> parseNc(std::string_view s) {
-  uint32_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-  if (s.empty() || s.size() > 8 || ec != std::errc() || end != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 // The path of a request-target, %XX decoded (the query, if any, dropped).
 std::string percentDecoded(std::string_view uri) {
   uri = uri.substr(0, uri.find('?'));
@@ -69,23 +53,24 @@ DigestOutcome HttpDigest::check(std::string_view method, std::string_view path,
   static auto replayed = proxy::counters::get("xcap.auth.stale");
   auto creds = sip::parseCredentials(authorization);
   if (!creds || !proxy::iequals(creds->scheme, "Digest") ||
-      unquote(creds->realm) != options_.realm) {
+      proxy::unquoted(creds->realm) != options_.realm) {
     return DigestChallenge{};
   }
-  if (percentDecoded(unquote(creds->uri)) != path) {
+  if (percentDecoded(proxy::unquoted(creds->uri)) != path) {
     failed.add();  // credentials made for another resource (RFC 7616 §3.4.6)
     return DigestChallenge{};
   }
-  const auto algorithm = sip::parseAlgorithm(unquote(creds->algorithm));
-  const auto nc = parseNc(creds->nc);
+  const auto algorithm = sip::parseAlgorithm(proxy::unquoted(creds->algorithm));
+  const auto nc = sip::parseNonceCount(creds->nc);
   if (!algorithm ||
       std::find(options_.algorithms.begin(), options_.algorithms.end(), *algorithm) ==
           options_.algorithms.end() ||
-      !proxy::iequals(unquote(creds->qop), "auth") || unquote(creds->cnonce).empty() || !nc) {
+      !proxy::iequals(proxy::unquoted(creds->qop), "auth") ||
+      proxy::unquoted(creds->cnonce).empty() || !nc) {
     failed.add();
     return DigestChallenge{};
   }
-  const std::string_view nonce = unquote(creds->nonce);
+  const std::string_view nonce = proxy::unquoted(creds->nonce);
   const int64_t now = clock_.unixSeconds();
   const registrar::NonceState state =
       key_.check(nonce, options_.realm, now, options_.nonce_lifetime_s);
@@ -99,7 +84,8 @@ DigestOutcome HttpDigest::check(std::string_view method, std::string_view path,
     table = users_;
   }
   registrar::UserDirectory users(table);
-  const storage::UserRecord* user = users.lookup(unquote(creds->username), options_.realm, domain);
+  const storage::UserRecord* user =
+      users.lookup(proxy::unquoted(creds->username), options_.realm, domain);
   if (user == nullptr) {
     failed.add();
     return DigestChallenge{};
@@ -107,9 +93,9 @@ DigestOutcome HttpDigest::check(std::string_view method, std::string_view path,
   const std::string& ha1 =
       *algorithm == sip::DigestAlgorithm::Sha256 ? user->ha1_sha256 : user->ha1_md5;
   const std::string expected =
-      sip::computeResponse(*algorithm, ha1, method, unquote(creds->uri), nonce, creds->nc,
-                           unquote(creds->cnonce), "auth");
-  if (ha1.empty() || !proxy::sameHexConstantTime(unquote(creds->response), expected)) {
+      sip::computeResponse(*algorithm, ha1, method, proxy::unquoted(creds->uri), nonce, creds->nc,
+                           proxy::unquoted(creds->cnonce), "auth");
+  if (ha1.empty() || !proxy::sameHexConstantTime(proxy::unquoted(creds->response), expected)) {
     failed.add();
     return DigestChallenge{};
   }
@@ -125,13 +111,7 @@ std::vector<std::string> HttpDigest::challenges(bool stale) const {
   const std::string nonce = key_.issue(clock_.unixSeconds(), options_.realm);
   std::vector<std::string> out;
   for (sip::DigestAlgorithm algorithm : options_.algorithms) {
-    std::string h = "Digest realm=\"" + options_.realm + "\", nonce=\"" + nonce + "\", opaque=\"" +
-                    opaque_ + "\", algorithm=" + std::string(sip::algorithmName(algorithm)) +
-                    ", qop=\"auth\"";
-    if (stale) {
-      h += ", stale=true";
-    }
-    out.push_back(std::move(h));
+    out.push_back(sip::digestChallenge(options_.realm, nonce, opaque_, algorithm, stale));
   }
   return out;
 }
