@@ -4,6 +4,8 @@ page mode -> an OCS-dialect session-mode client through the bridge (INVITE carry
 message, MESSAGE in the dialog both ways), typing both ways, BYE, idle close, 481 for unknown
 dialogs, quotas and floods."""
 
+import threading
+import time
 import unittest
 
 from confabtest import ServerTestCase
@@ -72,12 +74,22 @@ class OfflineDeliveryTest(ServerTestCase):
         self.assertStatus(alice.send_message(aor("grace"), "old"), 202, alice)
         grace = self.client("tcp", "grace")
         self.assertStatus(grace.register(expires=600), 200, grace)
-        with Responder(grace, 200, count=1) as first:
-            pass
-        self.assertEqual([r.text() for r in first.requests], ["old"])
-        with Responder(grace, 200) as now:
-            self.assertStatus(alice.send_message(aor("grace"), "new"), 200, alice)
-        self.assertEqual([r.text() for r in now.requests], ["new"])
+        # grace is online but "old" is not accepted yet (held below): "new" must be
+        # stored behind it, not relayed past it.
+        release = threading.Event()
+        with Responder(grace, 200, count=2, after=release) as both:
+            self.assertStatus(alice.send_message(aor("grace"), "new"), 202, alice)
+            release.set()
+        self.assertEqual([r.text() for r in both.requests], ["old", "new"])
+        # Once the queue is empty, messages are relayed again (200 from grace).
+        deadline = time.monotonic() + 5
+        while True:
+            with Responder(grace, 200) as now:
+                resp = alice.send_message(aor("grace"), "later")
+            self.assertEqual([r.text() for r in now.requests], ["later"])
+            if resp.status == 200 or time.monotonic() >= deadline:
+                break
+        self.assertStatus(resp, 200, alice)
 
     def test_unknown_user_still_404_and_typing_not_stored(self):
         alice = self.client("tcp", "alice")

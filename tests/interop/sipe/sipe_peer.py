@@ -153,6 +153,23 @@ class SipePeer:
                     event, " matching %s" % match if match else "", timeout, self.describe()))
             self._drain(min(remaining, 0.5))
 
+    def find_buddy(self, uri, timeout=DEFAULT_TIMEOUT, match=None):
+        """Lists the buddies until `uri` is among them with the fields in `match`, or
+        `timeout` passes; returns its "buddy" event or None. A list the server sent is
+        applied by sipe a little after confabd logged it, so one listing can be early."""
+        deadline = time.monotonic() + timeout
+        want = dict(match or {}, uri=uri)
+        while True:
+            since = len(self.events)
+            self.command("list buddies")
+            self.wait_for("buddies-end", max(0.1, deadline - time.monotonic()), since=since)
+            index = self.find("buddy", want, since)
+            if index is not None:
+                return self.events[index]
+            if time.monotonic() >= deadline:
+                return None
+            self.poll_events(0.2)  # let sipe handle what arrived; bounded by the deadline
+
     def poll_events(self, duration=0.0):
         """Collects the events that arrive within `duration` seconds; returns all events."""
         deadline = time.monotonic() + duration

@@ -335,8 +335,8 @@ class ContactListTest(SipeTestCase):
         add_group = [r for r in requests(self.trace(), "SERVICE")
                      if r.peer == grace.connection and "addGroup" in r.body]
         self.assertTrue(add_group)
+        self.assertEqual(self.wait_answer(add_group[0]), 200)
         answer = answers_to(self.trace(), add_group[0])[-1]
-        self.assertEqual(answer.status, 200)
         self.assertTrue(re.search(r"groupID>\d+<", answer.body), answer.body)
         grace.remove_buddy("ivan@example.test")
         found = self.eventually(lambda trace: [
@@ -352,9 +352,8 @@ class ContactListTest(SipeTestCase):
         self.assertIn("heidi@example.test", body)
         self.assertIn('name="Lab"', body)
         self.assertNotIn("ivan@example.test", body)
-        again.command("list buddies")
-        buddy = again.wait_for("buddy", EVENT_TIMEOUT, match={"uri": "sip:heidi@example.test"})
-        self.assertEqual(buddy.get("group"), "Lab")
+        buddy = again.find_buddy("sip:heidi@example.test", EVENT_TIMEOUT, match={"group": "Lab"})
+        self.assertIsNotNone(buddy, "heidi not listed in group Lab\n%s" % again.describe())
 
 
 class BlockedWatcherTest(SipeTestCase):
