@@ -2,6 +2,7 @@
 #include "core-server/registrar/authenticator.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "proxy/base/counters.h"
@@ -36,6 +37,19 @@ std::string_view domainOf(std::string_view aor) {
   return at == std::string_view::npos ? aor : aor.substr(at + 1);
 }
 
+// lower == toLower(s), without making the lowercase copy.
+bool isLowercaseOf(std::string_view lower, std::string_view s) {
+  if (lower.size() != s.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (lower[i] != proxy::asciiLower(s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Authenticator::Authenticator(AuthOptions options, const NonceKey& key, const UserDirectory& users,
@@ -45,13 +59,37 @@ Authenticator::Authenticator(AuthOptions options, const NonceKey& key, const Use
       opaque_(key_.opaque(options_.realm)),
       users_(users),
       clock_(clock),
-      nonce_counts_(options_.max_tracked_nonces) {}
+      nonce_counts_(options_.max_tracked_nonces),
+      recent_nonces_(kRecentNonces) {}
+
+size_t Authenticator::recentSlot(const char* nonce) {
+  // Hex digits of the nonce's random part: unpredictable, so they spread.
+  uint64_t digits = 0;
+  std::memcpy(&digits, nonce + 24, sizeof digits);
+  return static_cast<size_t>((digits * 0x9e3779b97f4a7c15ULL) >> 32) & (kRecentNonces - 1);
+}
+
+NonceState Authenticator::nonceState(std::string_view nonce, int64_t now, NonceId& id) const {
+  if (nonce.size() == NonceKey::kNonceLength) {
+    const RecentNonce& recent = recent_nonces_[recentSlot(nonce.data())];
+    // An unused slot's text (all '\0') is no nonce of ours and fails the MAC.
+    if (recent.text[0] != '\0' && NonceKey::sameNonce(recent.text.data(), nonce.data())) {
+      id = recent.id;
+      return NonceKey::ageState(recent.id.issued, now, options_.nonce_lifetime_s);
+    }
+  }
+  return key_.check(nonce, options_.realm, now, options_.nonce_lifetime_s, &id);
+}
 
 bool Authenticator::pickCredentials(const sip::SipMessage& req, bool proxy, Chosen& out) const {
   const auto header = proxy ? sip::HeaderName::ProxyAuthorization : sip::HeaderName::Authorization;
   size_t best = options_.algorithms.size();
-  for (std::string_view value : req.headers(header)) {
-    auto creds = sip::parseCredentials(value);
+  // The fields themselves rather than req.headers(header): no vector per check.
+  for (const sip::HeaderField& field : req.fields()) {
+    if (field.id != header) {
+      continue;
+    }
+    auto creds = sip::parseCredentials(field.value);
     // RFC 4475 §3.3.7 (regaut01): an unknown scheme is ignored, not an error.
     if (!creds || !proxy::iequals(creds->scheme, "Digest") ||
         proxy::unquoted(creds->realm) != options_.realm) {
@@ -92,10 +130,12 @@ bool Authenticator::responseMatches(const Chosen& chosen, const storage::UserRec
     return false;  // no HA1 for this algorithm: the user cannot use it
   }
   // RFC 7616 §3.4.1: the response covers the method and the credentials' uri.
-  const std::string expected = sip::computeResponseFromHa2(
+  char expected[sip::kMaxDigestHexLength];
+  const size_t length = sip::computeResponseFromHa2Into(
       chosen.algorithm, ha1, ha2(chosen.algorithm, method, proxy::unquoted(c.uri)),
-      proxy::unquoted(c.nonce), c.nc, proxy::unquoted(c.cnonce), "auth");
-  return proxy::sameHexConstantTime(proxy::unquoted(c.response), expected);
+      proxy::unquoted(c.nonce), c.nc, proxy::unquoted(c.cnonce), "auth", expected);
+  return proxy::sameHexConstantTime(proxy::unquoted(c.response),
+                                    std::string_view(expected, length));
 }
 
 AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
@@ -114,7 +154,8 @@ AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
   }
   const std::string_view nonce = proxy::unquoted(c.nonce);
   const int64_t now = clock_.unixSeconds();
-  const NonceState state = key_.check(nonce, options_.realm, now, options_.nonce_lifetime_s);
+  NonceId nonce_id;
+  const NonceState state = nonceState(nonce, now, nonce_id);
   if (state == NonceState::Forged) {
     stats().forged_nonce.add();
     return Challenge{false};
@@ -127,7 +168,7 @@ AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
               c.username.data());
     return Challenge{false};
   }
-  if (user->aor != proxy::toLower(claimed_aor)) {
+  if (!isLowercaseOf(user->aor, claimed_aor)) {
     stats().forbidden.add();
     return Forbidden{"Username does not match the AOR"};
   }
@@ -135,7 +176,7 @@ AuthOutcome Authenticator::check(const sip::SipMessage& req, bool proxy,
     stats().stale.add();
     return Challenge{true};
   }
-  if (!nonce_counts_.accept(nonce, *nc)) {
+  if (!nonce_counts_.accept(nonce_id, *nc)) {
     stats().replay.add();
     return Challenge{true};
   }
@@ -173,7 +214,13 @@ std::vector<std::string> Authenticator::challengeHeaders(bool stale) {
 
 std::vector<std::string> Authenticator::challengesFor(
     bool stale, const std::vector<sip::DigestAlgorithm>& algorithms) {
-  const std::string nonce = key_.issue(clock_.unixSeconds(), options_.realm);
+  char nonce_text[NonceKey::kNonceLength];
+  NonceId id;
+  key_.issueInto(clock_.unixSeconds(), options_.realm, nonce_text, &id);
+  const std::string_view nonce(nonce_text, sizeof nonce_text);
+  RecentNonce& recent = recent_nonces_[recentSlot(nonce_text)];
+  std::memcpy(recent.text.data(), nonce_text, sizeof nonce_text);
+  recent.id = id;
   std::vector<std::string> out;
   out.reserve(algorithms.size());
   for (sip::DigestAlgorithm algorithm : algorithms) {

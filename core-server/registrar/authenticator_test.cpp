@@ -155,6 +155,17 @@ TEST_CASE("a user registering someone else's AOR is forbidden") {
                   "alice@example.test")));
 }
 
+TEST_CASE("the claimed AOR matches the user's in any case") {
+  AuthFixture f;
+  auto c = f.challenge("MD5");
+  CHECK(authenticatedAor(
+            f.checkWith({answer(c, "alice", "secret", "REGISTER", "sip:example.test", 1)},
+                        "Alice@Example.TEST")) == "alice@example.test");
+  auto c2 = f.challenge("MD5");
+  CHECK(std::holds_alternative<Forbidden>(f.checkWith(
+      {answer(c2, "alice", "secret", "REGISTER", "sip:example.test", 1)}, "alicex@example.test")));
+}
+
 TEST_CASE("a full-AOR username authenticates when the HA1 was made over it") {
   AuthFixture f;
   auto c = f.challenge();
@@ -181,12 +192,16 @@ TEST_CASE("an expired nonce with a correct response is stale; with a wrong one i
 
 TEST_CASE("a forged nonce is challenged afresh, not as stale") {
   AuthFixture f;
-  ParsedChallenge forged = f.challenge();
-  forged.nonce[40] = forged.nonce[40] == 'a' ? 'b' : 'a';
-  CHECK(isChallenge(
-      f.checkWith({answer(forged, "alice", "secret", "REGISTER", "sip:example.test", 1)},
-                  "alice@example.test"),
-      false));
+  // A changed MAC, issue time or random part of a nonce we issued just now.
+  for (size_t at : {40, 3, 20}) {
+    CAPTURE(at);
+    ParsedChallenge forged = f.challenge();
+    forged.nonce[at] = forged.nonce[at] == 'a' ? 'b' : 'a';
+    CHECK(isChallenge(
+        f.checkWith({answer(forged, "alice", "secret", "REGISTER", "sip:example.test", 1)},
+                    "alice@example.test"),
+        false));
+  }
   // A nonce from another server instance (another key), e.g. before a restart.
   AuthFixture other;
   ParsedChallenge foreign = other.challenge();
@@ -194,6 +209,49 @@ TEST_CASE("a forged nonce is challenged afresh, not as stale") {
       f.checkWith({answer(foreign, "alice", "secret", "REGISTER", "sip:example.test", 1)},
                   "alice@example.test"),
       false));
+}
+
+TEST_CASE("nonces of another shard, or long pushed out of the recent ones, are checked by MAC") {
+  AuthFixture f;
+  auto sha256Challenge = [](Authenticator& auth) {
+    for (const auto& h : auth.challengeHeaders(false)) {
+      ParsedChallenge c = parseChallenge(h);
+      if (c.algorithm == "SHA-256") {
+        return c;
+      }
+    }
+    FAIL("no SHA-256 challenge");
+    return ParsedChallenge{};
+  };
+  // Another shard: its own Authenticator with a copy of the same key.
+  Authenticator other(Harness::defaultAuth(), f.key, f.users, f.clock);
+  const ParsedChallenge from_other = sha256Challenge(other);
+  CHECK(authenticatedAor(
+            f.checkWith({answer(from_other, "alice", "secret", "REGISTER", "sip:example.test", 1)},
+                        "alice@example.test")) == "alice@example.test");
+  // Ours, but thousands of challenges ago.
+  const ParsedChallenge old = f.challenge();
+  for (int i = 0; i < 5000; ++i) {
+    (void)f.auth.challengeHeaders(false);
+  }
+  CHECK(authenticatedAor(
+            f.checkWith({answer(old, "alice", "secret", "REGISTER", "sip:example.test", 1)},
+                        "alice@example.test")) == "alice@example.test");
+  // Replay, expiry and forgery rules are the same on that path.
+  CHECK(isChallenge(
+      f.checkWith({answer(from_other, "alice", "secret", "REGISTER", "sip:example.test", 1)},
+                  "alice@example.test"),
+      true));
+  ParsedChallenge forged = sha256Challenge(other);
+  forged.nonce[5] = forged.nonce[5] == 'a' ? 'b' : 'a';  // another issue time
+  CHECK(isChallenge(
+      f.checkWith({answer(forged, "alice", "secret", "REGISTER", "sip:example.test", 1)},
+                  "alice@example.test"),
+      false));
+  f.clock.advanceMs(301'000);
+  CHECK(isChallenge(f.checkWith({answer(old, "alice", "secret", "REGISTER", "sip:example.test", 2)},
+                                "alice@example.test"),
+                    true));
 }
 
 TEST_CASE("a replayed nonce count is refused") {

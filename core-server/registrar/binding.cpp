@@ -3,7 +3,7 @@
 
 namespace core::registrar {
 
-storage::BindingRecord Binding::toRecord() const {
+storage::BindingRecord Binding::toRecord(std::string_view aor) const {
   storage::BindingRecord r;
   r.aor = aor;
   r.contact = contact;
@@ -20,7 +20,6 @@ storage::BindingRecord Binding::toRecord() const {
 
 Binding Binding::fromRecord(const storage::BindingRecord& record) {
   Binding b;
-  b.aor = record.aor;
   b.contact = record.contact;
   b.instance = record.instance;
   b.flow_token = record.flow;

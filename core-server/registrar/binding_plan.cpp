@@ -17,6 +17,9 @@ using proxy::makeError;
 // (referenced, not copied: most requests only refresh one binding of several),
 // or one this request writes.
 struct Slot {
+  Slot() = default;
+  explicit Slot(const Binding* live) : current(live) {}
+
   const Binding* current = nullptr;  // when !touched
   Binding fresh;                     // when touched
   bool touched = false;  // written by this request (so its old Call-ID/CSeq no longer count)
@@ -59,7 +62,6 @@ bool outOfOrder(const Binding& b, const RegisterRequest& req) {
 
 Binding makeBinding(const RegisterRequest& req, const ContactSpec& c, const PlanContext& ctx) {
   Binding b;
-  b.aor = req.aor;
   b.contact = c.uri;
   b.instance = c.instance;
   b.flow_token = ctx.flow.token();  // later requests to this contact go down this flow
@@ -83,6 +85,8 @@ BindingPlan diff(const std::vector<const Binding*>& current, std::vector<Slot>&&
       plan.removals.push_back(old->contact);
     }
   }
+  plan.puts.reserve(static_cast<size_t>(
+      std::count_if(work.begin(), work.end(), [](const Slot& s) { return s.touched; })));
   for (Slot& s : work) {
     if (s.touched) {
       plan.puts.push_back(std::move(s.fresh));
@@ -116,7 +120,7 @@ proxy::Result<BindingPlan> planBindings(const RegisterRequest& req,
   std::vector<Slot> work;
   work.reserve(current.size() + req.contacts.size());
   for (const Binding* b : current) {
-    work.push_back(Slot{b, {}, false});
+    work.emplace_back(b);
   }
   size_t added = 0;
   for (const ContactSpec& c : req.contacts) {
@@ -130,13 +134,15 @@ proxy::Result<BindingPlan> planBindings(const RegisterRequest& req,
       }
       continue;
     }
-    if (index) {
-      work[*index] = Slot{nullptr, makeBinding(req, c, ctx), true};
-    } else {
-      work.push_back(Slot{nullptr, makeBinding(req, c, ctx), true});
+    if (!index) {
+      work.emplace_back();
       index = work.size() - 1;
       ++added;
     }
+    Slot& slot = work[*index];  // built in place: a Binding is costly to move
+    slot.current = nullptr;
+    slot.fresh = makeBinding(req, c, ctx);
+    slot.touched = true;
     // An instance that moved onto another binding's URI supersedes that binding.
     for (size_t j = work.size(); j-- > 0;) {
       if (j != *index && sameContact(work[j].binding().contact, c.uri)) {

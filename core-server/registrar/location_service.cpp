@@ -78,7 +78,6 @@ void LocationService::apply(std::string_view aor, const std::vector<std::string>
     removeContact(entry.second, contact);
   }
   for (Binding& b : puts) {
-    b.aor = entry.first;
     insert(entry, std::move(b));
   }
   if (!entry.second.empty()) {
@@ -94,9 +93,8 @@ void LocationService::load(const storage::BindingRecord& record) {
   if (record.expires_at <= clock_.unixSeconds()) {
     return;
   }
-  Binding b = Binding::fromRecord(record);
-  b.aor = proxy::toLower(b.aor);  // the key every lookup uses
-  insert(*by_aor_.try_emplace(b.aor).first, std::move(b));
+  // Lowercased: the key every lookup uses.
+  insert(*by_aor_.try_emplace(proxy::toLower(record.aor)).first, Binding::fromRecord(record));
 }
 
 size_t LocationService::expire(int64_t now) {

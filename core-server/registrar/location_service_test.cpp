@@ -12,7 +12,6 @@ using namespace testing;
 
 Binding binding(std::string contact, int64_t expires_at, int32_t q1000 = 1000) {
   Binding b;
-  b.aor = "alice@example.test";
   b.contact = std::move(contact);
   b.expires_at = expires_at;
   b.q1000 = q1000;
@@ -60,7 +59,6 @@ TEST_CASE("apply replaces by contact, removes, and notifies once per change") {
   auto list = f.location.lookup("alice@example.test");
   REQUIRE(list.size() == 1);
   CHECK(list[0]->expires_at == f.now() + 120);
-  CHECK(list[0]->aor == "alice@example.test");
   CHECK(f.location.size() == 1);
   f.location.apply("alice@example.test", {"sip:a@h"}, {});
   CHECK(f.location.size() == 0);
@@ -95,9 +93,10 @@ TEST_CASE("the sweep deletes expired bindings from the store too") {
   Binding b = binding("sip:a@h", f.now() + 60);
   bool saved = false;
   f.store.saveBinding(
-      b.toRecord(), [](std::function<void()> t) { t(); }, [&](bool ok) { saved = ok; });
+      b.toRecord("alice@example.test"), [](std::function<void()> t) { t(); },
+      [&](bool ok) { saved = ok; });
   REQUIRE(saved);
-  f.location.apply(b.aor, {}, {b});
+  f.location.apply("alice@example.test", {}, {b});
   f.clock.advanceMs(60'000);
   f.location.expire(f.now());
   CHECK(f.store.loadBindings().empty());
@@ -105,9 +104,10 @@ TEST_CASE("the sweep deletes expired bindings from the store too") {
 
 TEST_CASE("load keeps live stored bindings, with their flow, and skips expired ones") {
   LocationFixture f;
-  storage::BindingRecord live = binding("sip:a@h", f.now() + 30).toRecord();
+  // Stored AORs are keyed lowercased, as every lookup asks.
+  storage::BindingRecord live = binding("sip:a@h", f.now() + 30).toRecord("Alice@Example.TEST");
   live.flow = testFlow("192.0.2.77", 5070, proxy::transport::Protocol::Tcp).token();
-  storage::BindingRecord dead = binding("sip:b@h", f.now()).toRecord();
+  storage::BindingRecord dead = binding("sip:b@h", f.now()).toRecord("alice@example.test");
   f.location.load(live);
   f.location.load(dead);
   CHECK(f.location.size() == 1);
@@ -125,7 +125,9 @@ TEST_CASE("binding records round-trip and q renders as RFC 3261 writes it") {
   b.cseq = 9;
   b.user_agent = "UA";
   b.params = "methods=\"INVITE, MESSAGE\"";
-  Binding back = Binding::fromRecord(b.toRecord());
+  const storage::BindingRecord record = b.toRecord("alice@example.test");
+  CHECK(record.aor == "alice@example.test");
+  Binding back = Binding::fromRecord(record);
   CHECK(back.contact == b.contact);
   CHECK(back.instance == b.instance);
   CHECK(back.flow_token == b.flow_token);

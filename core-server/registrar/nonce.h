@@ -45,11 +45,24 @@ class NonceKey {
 
   // A new nonce issued at `now` (unix seconds) for `realm`.
   std::string issue(int64_t now, std::string_view realm) const;
+  // The same written to out[0..kNonceLength), for callers that avoid the
+  // string; with `id` set, *id = idOf(the nonce).
+  void issueInto(int64_t now, std::string_view realm, char* out, NonceId* id = nullptr) const;
 
   // Fresh when we made it for `realm` and it is at most `lifetime_s` old; Expired
-  // when we made it but it is older; Forged otherwise (including garbage).
-  NonceState check(std::string_view nonce, std::string_view realm, int64_t now,
-                   uint32_t lifetime_s) const;
+  // when we made it but it is older; Forged otherwise (including garbage). When
+  // not Forged and `id` is set, *id = idOf(nonce) (parsed once for both).
+  NonceState check(std::string_view nonce, std::string_view realm, int64_t now, uint32_t lifetime_s,
+                   NonceId* id = nullptr) const;
+
+  // The state of a nonce we made at `issued`, at `now` (check()'s time rule).
+  static NonceState ageState(int64_t issued, int64_t now, uint32_t lifetime_s) {
+    return now - issued > static_cast<int64_t>(lifetime_s) ? NonceState::Expired
+                                                           : NonceState::Fresh;
+  }
+  // Whether two nonce texts of kNonceLength octets are equal, in time that does
+  // not depend on where they differ.
+  static bool sameNonce(const char* a, const char* b);
 
   // The issue time carried by a nonce's first 16 hex digits (no MAC check).
   static std::optional<int64_t> issueTime(std::string_view nonce);

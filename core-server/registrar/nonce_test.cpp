@@ -5,6 +5,11 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
+#include <map>
+#include <optional>
+#include <random>
+#include <vector>
+
 #include "core-server/registrar/nonce_count_table.h"
 
 namespace core::registrar {
@@ -131,6 +136,111 @@ TEST_CASE("at the cap the oldest nonce goes and can no longer be used") {
   CHECK_FALSE(table.accept(n1, 5));                  // history lost: refused even with a higher nc
   CHECK(table.accept(n2, 2));                        // still tracked
   CHECK(table.accept(key.issue(kNow + 3, "r"), 1));  // newer nonces still work
+}
+
+TEST_CASE("check hands back the nonce's id unless the nonce is forged") {
+  const NonceKey key = NonceKey::generate();
+  const std::string nonce = key.issue(kNow, "r");
+  NonceId id;
+  CHECK(key.check(nonce, "r", kNow, 300, &id) == NonceState::Fresh);
+  CHECK(id == *NonceKey::idOf(nonce));
+  NonceId expired;
+  CHECK(key.check(nonce, "r", kNow + 301, 300, &expired) == NonceState::Expired);
+  CHECK(expired == id);
+  NonceId untouched{7, 7};
+  CHECK(key.check(nonce, "other", kNow, 300, &untouched) == NonceState::Forged);
+  CHECK(untouched == NonceId{7, 7});
+  char text[NonceKey::kNonceLength];
+  NonceId issued;
+  key.issueInto(kNow, "r", text, &issued);
+  CHECK(key.check(std::string_view(text, sizeof text), "r", kNow, 300) == NonceState::Fresh);
+  CHECK(issued == *NonceKey::idOf(std::string_view(text, sizeof text)));
+  CHECK(issued.issued == kNow);
+}
+
+TEST_CASE("accepting by id is accepting by nonce text") {
+  const NonceKey key = NonceKey::generate();
+  NonceCountTable table(100);
+  const std::string nonce = key.issue(kNow, "r");
+  CHECK(table.accept(*NonceKey::idOf(nonce), 1));
+  CHECK_FALSE(table.accept(nonce, 1));
+  CHECK(table.accept(nonce, 2));
+  CHECK_FALSE(table.accept(*NonceKey::idOf(nonce), 2));
+}
+
+// The table as first written (a std::map in issue order), to compare against.
+class ReferenceTable {
+ public:
+  explicit ReferenceTable(size_t max_entries) : max_entries_(max_entries) {}
+  bool accept(const NonceId& id, uint32_t nc) {
+    auto it = highest_.find(id);
+    if (it != highest_.end()) {
+      if (nc <= it->second) {
+        return false;
+      }
+      it->second = nc;
+      return true;
+    }
+    auto maybe_evicted = [&] { return evicted_up_to_ && id <= *evicted_up_to_; };
+    if (maybe_evicted()) {
+      return false;
+    }
+    while (max_entries_ > 0 && highest_.size() >= max_entries_) {
+      auto oldest = highest_.begin();
+      evicted_up_to_ = evicted_up_to_ ? std::max(*evicted_up_to_, oldest->first) : oldest->first;
+      highest_.erase(oldest);
+    }
+    if (maybe_evicted()) {
+      return false;
+    }
+    highest_.emplace(id, nc);
+    return true;
+  }
+  void sweep(int64_t oldest_live) {
+    while (!highest_.empty() && highest_.begin()->first.issued < oldest_live) {
+      highest_.erase(highest_.begin());
+    }
+  }
+  size_t size() const { return highest_.size(); }
+
+ private:
+  std::map<NonceId, uint32_t> highest_;
+  size_t max_entries_;
+  std::optional<NonceId> evicted_up_to_;
+};
+
+TEST_CASE("the nonce-count table decides as the ordered reference table does") {
+  // Random accepts (new nonces, repeats, replays, out-of-order issue times),
+  // sweeps and cap evictions; small random values so probe runs collide and
+  // deletions shift entries. Every answer and size must match.
+  for (size_t cap : {size_t{0}, size_t{1}, size_t{7}, size_t{64}, size_t{1000}}) {
+    CAPTURE(cap);
+    std::mt19937_64 rng(cap + 1);
+    NonceCountTable table(cap);
+    ReferenceTable reference(cap);
+    std::vector<NonceId> known;
+    int64_t now = kNow;
+    for (int step = 0; step < 20000; ++step) {
+      const uint64_t dice = rng() % 100;
+      if (dice < 2) {
+        now += static_cast<int64_t>(rng() % 5);
+        const int64_t cutoff = now - 20;
+        table.sweep(cutoff);
+        reference.sweep(cutoff);
+      } else {
+        NonceId id;
+        if (dice < 50 || known.empty()) {
+          id = NonceId{now - static_cast<int64_t>(rng() % 30), rng() % 4096};
+          known.push_back(id);
+        } else {
+          id = known[rng() % known.size()];
+        }
+        const auto nc = static_cast<uint32_t>(rng() % 6);
+        REQUIRE(table.accept(id, nc) == reference.accept(id, nc));
+      }
+      REQUIRE(table.size() == reference.size());
+    }
+  }
 }
 
 }  // namespace

@@ -170,7 +170,9 @@ proxy::Result<void> checkRegisterTarget(const sip::SipMessage& req,
   if (!to->uri().isSip()) {
     return makeError(400, "To must be a SIP URI");  // RFC 4475 §3.3.4 (unksm2)
   }
-  if (!is_local(lowerHost(to->uri().host(), lowered))) {
+  // Nearly always the Request-URI's host, found local just above.
+  const std::string_view to_host = to->uri().host();
+  if (to_host != ruri->host() && !is_local(lowerHost(to_host, lowered))) {
     return makeError(404, "Not Found");  // RFC 3261 §10.3 step 5
   }
   return {};
@@ -202,16 +204,19 @@ proxy::Result<RegisterRequest> parseRegister(const sip::SipMessage& req, std::st
       return makeError(400, "Bad Expires header");
     }
   }
-  const auto values = req.headers(sip::HeaderName::Contact);
-  out.contacts.reserve(values.size());
-  for (std::string_view value : values) {
-    auto contact = sip::NameAddr::parse(value);
+  const size_t contact_count = req.count(sip::HeaderName::Contact);
+  out.contacts.reserve(contact_count);
+  for (const sip::HeaderField& field : req.fields()) {  // no vector of values per REGISTER
+    if (field.id != sip::HeaderName::Contact) {
+      continue;
+    }
+    auto contact = sip::NameAddr::parse(field.value);
     if (!contact) {
       return makeError(400, "Bad Contact");
     }
     if (contact->isWildcard()) {
       // RFC 3261 §10.3 step 6: "*" only alone and with Expires: 0.
-      if (values.size() != 1 || header != 0u) {
+      if (contact_count != 1 || header != 0u) {
         return makeError(400, "Contact * needs Expires: 0 and no other Contact");
       }
       out.wildcard = true;

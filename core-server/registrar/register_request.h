@@ -44,7 +44,9 @@ struct RegisterRequest {
 
 // RFC 3261 §10.3 steps 1 and 5: the Request-URI must name one of our domains
 // (404 otherwise), To must be a SIP or SIPS URI (400 "To must be a SIP URI",
-// RFC 4475 §3.3.4) in one of our domains (404). Returns the canonical AOR: the
+// RFC 4475 §3.3.4) in one of our domains (404). `is_local` gets hosts
+// lowercased, and must answer the same for the same host (a To host equal to
+// the Request-URI's is not asked about again). Returns the canonical AOR: the
 // To URI's unescaped user and host, lowercased.
 proxy::Result<std::string> registerAor(const proxy::sip::SipMessage& req,
                                        const std::function<bool(std::string_view)>& is_local);

@@ -62,6 +62,18 @@ std::string_view formatHttpDate(int64_t unix_s, char (&out)[kHttpDateLength + 1]
   return {out, kHttpDateLength};
 }
 
+// formatHttpDate() of the last second asked for: every 200 OK of that second
+// carries the same Date. Per thread, as each shard builds its own responses.
+std::string_view cachedHttpDate(int64_t unix_s) {
+  thread_local int64_t second = -1;
+  thread_local char text[kHttpDateLength + 1];
+  if (unix_s != second) {
+    formatHttpDate(unix_s, text);
+    second = unix_s;
+  }
+  return {text, kHttpDateLength};
+}
+
 // Appends renderContact(binding, now) to `out`.
 void appendContact(std::string& out, const Binding& binding, int64_t now) {
   out += '<';
@@ -142,8 +154,7 @@ std::string buildRegisterOk(const sip::SipMessage& req, const std::vector<const 
     appendDecimal(value, *granted);
     builder.header("Expires", value);
   }
-  char date[kHttpDateLength + 1];
-  builder.header("Date", formatHttpDate(now, date));
+  builder.header("Date", cachedHttpDate(now));
   addDialectHeaders(builder, req);
   return builder.build();
 }

@@ -30,6 +30,26 @@ const RegistrarCounters& stats() {
   return counters;
 }
 
+// Remembers the last host found local: a REGISTER asks about its Request-URI and
+// To hosts, nearly always the one domain, and the predicate (a scan of the
+// configured domains) never changes its answer (RegistrarOptions).
+std::function<bool(std::string_view)> rememberLastLocal(
+    std::function<bool(std::string_view)> is_local) {
+  if (!is_local) {
+    return is_local;
+  }
+  return [is_local = std::move(is_local), last = std::string()](std::string_view host) mutable {
+    if (!last.empty() && host == last) {
+      return true;
+    }
+    if (!is_local(host)) {
+      return false;
+    }
+    last.assign(host);
+    return true;
+  };
+}
+
 }  // namespace
 
 // The store writes of one request; completions count `outstanding` down.
@@ -55,7 +75,9 @@ Registrar::Registrar(RegistrarOptions options, LocationService& location, Authen
       auth_(auth),
       store_(store),
       poster_(std::move(poster)),
-      clock_(clock) {}
+      clock_(clock) {
+  options_.is_local_domain = rememberLastLocal(std::move(options_.is_local_domain));
+}
 
 Registrar::~Registrar() = default;
 
@@ -184,9 +206,27 @@ void Registrar::pump(std::string_view aor) {
   }
   q.pumping = false;
   if (!q.in_flight && q.waiting.empty()) {
-    queues_.erase(queues_.find(key));  // `it` may have been invalidated by a rehash
+    release(queues_.find(key));  // `it` may have been invalidated by a rehash
   }
 }
+
+// The queue entry of `aor`, made if there is none. A request that writes takes
+// one and gives it back when done, so entries are recycled rather than
+// allocated (with their key) for every REGISTER.
+Registrar::AorQueue& Registrar::claim(const std::string& aor) {
+  if (spare_.empty()) {
+    return queues_.try_emplace(aor).first->second;
+  }
+  spare_.key() = aor;  // fits in the spare's key unless this AOR is longer
+  spare_.mapped() = AorQueue{};
+  auto inserted = queues_.insert(std::move(spare_));
+  if (!inserted.inserted) {
+    spare_ = std::move(inserted.node);  // the AOR had an entry already
+  }
+  return inserted.position->second;
+}
+
+void Registrar::release(AorQueues::iterator it) { spare_ = queues_.extract(it); }
 
 // RFC 3261 §10.3 steps 7-8 for one admitted request.
 void Registrar::start(Pending&& p) {
@@ -214,7 +254,7 @@ void Registrar::persist(Pending&& pending, BindingPlan&& plan) {
   const auto& puts = commit->plan.puts;
   commit->outstanding = removals.size() + puts.size();
   const std::string& aor = commit->pending.parsed.aor;
-  queues_.try_emplace(aor).first->second.in_flight = true;
+  claim(aor).in_flight = true;
 
   std::weak_ptr<bool> alive = alive_;
   auto done = [this, alive, commit](size_t i) {
@@ -236,7 +276,7 @@ void Registrar::persist(Pending&& pending, BindingPlan&& plan) {
     store_.deleteBinding(aor, removals[i], poster_, done(i));
   }
   for (size_t i = 0; i < puts.size(); ++i) {
-    store_.saveBinding(puts[i].toRecord(), poster_, done(removals.size() + i));
+    store_.saveBinding(puts[i].toRecord(aor), poster_, done(removals.size() + i));
   }
 }
 
@@ -284,10 +324,16 @@ void Registrar::finish(Commit& commit) {
     LOG_WARN("registrar: store write failed for %s", aor.c_str());
     p.reply(buildRegisterError(p.req, proxy::Error{500, "Server Internal Error"}, 0));
   }
-  if (auto it = queues_.find(aor); it != queues_.end()) {
-    it->second.in_flight = false;
-    pump(aor);
+  auto it = queues_.find(aor);
+  if (it == queues_.end()) {
+    return;
   }
+  it->second.in_flight = false;
+  if (it->second.waiting.empty() && !it->second.pumping) {
+    release(it);  // what pump() would do, without finding the entry twice more
+    return;
+  }
+  pump(aor);
 }
 
 }  // namespace core::registrar

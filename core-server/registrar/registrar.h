@@ -36,6 +36,8 @@ struct RegistrarOptions {
   size_t max_contacts_per_aor = 16;
   bool challenge_register = true;  // false: REGISTER is never challenged
   // True when `host` (lowercase) is one of our domains (RFC 3261 §10.3 step 1).
+  // Its answer for a host must never change: the Registrar remembers the last
+  // host found local.
   std::function<bool(std::string_view host)> is_local_domain;
 };
 
@@ -104,6 +106,8 @@ class Registrar {
   void pump(std::string_view aor);
   void start(Pending&& pending);
   void persist(Pending&& pending, BindingPlan&& plan);
+  AorQueue& claim(const std::string& aor);
+  void release(AorQueues::iterator it);
   void finish(Commit& commit);
   bool applyCommitted(Commit& commit);
   ExpiryLimits limits() const;
@@ -114,7 +118,8 @@ class Registrar {
   storage::Store& store_;
   storage::Poster poster_;
   const proxy::Clock& clock_;
-  AorQueues queues_;  // only AORs with work in progress
+  AorQueues queues_;            // only AORs with work in progress
+  AorQueues::node_type spare_;  // an entry released, for the next claim()
   // Store completions hold a weak_ptr to this, so late ones after destruction are dropped.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include "core-server/registrar/register_response.h"
 #include "core-server/registrar/registrar_testing.h"
 #include "proxy/base/counters.h"
 
@@ -317,6 +318,69 @@ TEST_CASE("an OCS/Lync-dialect client's 200 OK carries the MS headers") {
   }
 }
 
+// The 200 OK as ResponseBuilder writes it, which buildRegisterOk() must match octet for octet.
+std::string builderOk(const sip::SipMessage& req, const std::vector<const Binding*>& bindings,
+                      std::optional<uint32_t> granted, int64_t now, std::string_view tag) {
+  sip::ResponseBuilder b(req, 200, "OK");
+  b.toTag(tag);
+  for (const Binding* binding : bindings) {
+    b.header("Contact", renderContact(*binding, now));
+  }
+  if (granted) {
+    b.header("Expires", std::to_string(*granted));
+  }
+  b.header("Date", httpDate(now));
+  if (isMicrosoftClient(req)) {
+    b.header("ms-keep-alive", "UAS; tcp=no; hop-hop=yes; end-end=no; timeout=300");
+    b.header("Allow-Events",
+             "vnd-microsoft-provisioning,vnd-microsoft-roaming-contacts,"
+             "vnd-microsoft-roaming-ACL,presence,presence.wpending,"
+             "vnd-microsoft-roaming-self,vnd-microsoft-provisioning-v2");
+    b.header("Supported", "adhoclist");
+    b.header("Supported", "com.microsoft.msrtc.presence");
+    b.header("Supported", "msrtc-event-categories");
+  } else {
+    b.header("Allow-Events", "presence, presence.winfo");
+  }
+  return b.build();
+}
+
+TEST_CASE("the 200 OK is exactly what ResponseBuilder would write") {
+  Binding one;
+  one.contact = "sip:a@192.0.2.10;transport=tcp";
+  one.expires_at = 1'000'100;
+  Binding two = one;
+  two.contact = "sip:b@192.0.2.11";
+  two.instance = "<urn:uuid:1>";
+  two.params = "methods=\"INVITE, MESSAGE\"";
+  two.q1000 = 500;
+  const std::vector<const Binding*> bindings = {&one, &two};
+  Reg two_vias = reg({"<sip:a@192.0.2.10>"});
+  two_vias.extra = {"Via: SIP/2.0/UDP 192.0.2.20;branch=z9hG4bK-2, SIP/2.0/TCP 192.0.2.21",
+                    "Timestamp: 54"};
+  std::string tagged = reg({}).text();
+  tagged.replace(tagged.find("To: <sip:alice@example.test>"), 28,
+                 "To: <sip:alice@example.test>;tag=old");
+  unsigned round = 0;
+  for (const std::string& text : {reg({"<sip:a@192.0.2.10>"}).text(), two_vias.text(), tagged,
+                                  withExtra(reg({}), "ms-keep-alive: UAC;hop-hop=yes").text()}) {
+    CAPTURE(text);
+    const sip::SipMessage req = parseOrDie(text);
+    for (std::optional<uint32_t> granted :
+         {std::optional<uint32_t>(), std::optional<uint32_t>(60)}) {
+      for (const auto& list : {bindings, std::vector<const Binding*>{}}) {
+        const int64_t now = 1'000'000 + static_cast<int64_t>(++round % 3);  // the Date changes
+        const std::string ok = buildRegisterOk(req, list, granted, now);
+        const sip::SipMessage parsed = parseOrDie(ok);
+        REQUIRE(parsed.to());
+        const std::string tag(parsed.to()->tag());
+        CHECK(tag.size() == (text == tagged ? 3u : 10u));
+        CHECK(ok == builderOk(req, list, granted, now, tag));
+      }
+    }
+  }
+}
+
 TEST_CASE("the reply waits for the store commit") {
   Harness h(noAuth());
   h.poster.queue = true;
@@ -393,6 +457,32 @@ TEST_CASE("requests for foreign domains or with bad To/Contact are refused") {
   CHECK(h.location.size() == 0);
 }
 
+TEST_CASE("the domain check asks once per local host and still refuses foreign ones") {
+  std::vector<std::string> asked;
+  RegistrarOptions o = noAuth();
+  o.is_local_domain = [&](std::string_view host) {
+    asked.emplace_back(host);
+    return host == "example.test";
+  };
+  Harness h(o);
+  h.send(reg({"<sip:a@192.0.2.10>"}).text());
+  CHECK(h.last().statusCode() == 200);
+  h.send(reg({"<sip:a@192.0.2.10>"}, 2).text());
+  CHECK(h.last().statusCode() == 200);
+  CHECK(asked == std::vector<std::string>{"example.test"});  // Request-URI, To, twice: remembered
+  Reg foreign = reg({"<sip:a@192.0.2.10>"}, 3);
+  foreign.ruri = "sip:Elsewhere.test";
+  h.send(foreign.text());
+  CHECK(h.last().statusCode() == 404);
+  CHECK(asked.back() == "elsewhere.test");  // lowercased, and never remembered as local
+  h.send(foreign.text());
+  CHECK(h.last().statusCode() == 404);
+  Reg upper = reg({"<sip:a@192.0.2.10>"}, 4);
+  upper.ruri = "sip:EXAMPLE.test";
+  h.send(upper.text());
+  CHECK(h.last().statusCode() == 200);
+}
+
 TEST_CASE("the rvalue overload takes the request over") {
   Harness h(noAuth());
   h.poster.queue = true;
@@ -451,6 +541,31 @@ TEST_CASE("an AOR waiting for the store does not hold up other AORs") {
   h.poster.run();
   CHECK(h.replies.size() == 2);
   CHECK(h.location.lookup("bob@example.test").size() == 1);
+}
+
+TEST_CASE("queue entries released by one AOR serve the next ones") {
+  Harness h(noAuth());
+  h.poster.queue = true;
+  Reg bob = reg({"<sip:b@192.0.2.10>"});
+  bob.user = "bob";
+  h.send(reg({"<sip:a@192.0.2.10>"}).text());
+  h.poster.run();  // alice's entry is released
+  CHECK(h.registrar.busyAors() == 0);
+  h.send(bob.text());                                         // takes it over
+  h.send(reg({"<sip:c@192.0.2.10>"}, 2).text());              // alice again: a new entry
+  CHECK(h.send(reg({"<sip:d@192.0.2.10>"}, 3).text()) == 0);  // waits behind alice's
+  CHECK(h.registrar.busyAors() == 2);
+  h.poster.run();
+  CHECK(h.replies.size() == 4);
+  CHECK(h.registrar.busyAors() == 0);
+  CHECK(h.location.lookup("alice@example.test").size() == 3);
+  CHECK(h.location.lookup("bob@example.test").size() == 1);
+  Reg bob_again = reg({"<sip:e@192.0.2.10>"}, 2);
+  bob_again.user = "bob";
+  h.send(bob_again.text());
+  h.poster.run();
+  CHECK(h.location.lookup("bob@example.test").size() == 2);
+  CHECK(h.registrar.busyAors() == 0);
 }
 
 TEST_CASE("a reply that sends the next REGISTER at once is handled in order") {

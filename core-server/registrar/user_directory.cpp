@@ -39,12 +39,17 @@ const storage::UserRecord* UserDirectory::lookup(std::string_view username, std:
     return nullptr;
   }
   const storage::UserRecord* user = nullptr;
-  std::string key = proxy::toLower(username);
+  // One key buffer per thread, reused: a lookup per authenticated request then
+  // allocates nothing once the buffer has grown to the longest "user@host".
+  thread_local std::string key;
+  key.clear();
+  for (char c : username) {
+    key += proxy::asciiLower(c);
+  }
   if (username.find('@') != std::string_view::npos) {
     user = table_->find(key);
   } else {
     const size_t name_length = key.size();
-    key.reserve(name_length + 1 + std::max(domain.size(), realm.size()));
     for (std::string_view host : {domain, realm}) {
       if (!host.empty()) {
         key.resize(name_length);  // "user@host", built in place

@@ -50,9 +50,19 @@ TEST_CASE("random tokens are the right length and differ") {
   for (int i = 0; i < 100; ++i) {
     auto t = randomToken(16);
     CHECK(t.size() == 16);
+    CHECK(t.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz") == std::string::npos);
     seen.insert(t);
   }
   CHECK(seen.size() == 100);
+  // Longer than one internal chunk, and across pool refills: every character used.
+  std::set<char> chars;
+  for (int i = 0; i < 100; ++i) {
+    const std::string t = randomToken(100);
+    REQUIRE(t.size() == 100);
+    chars.insert(t.begin(), t.end());
+  }
+  CHECK(chars.size() == 36);
+  CHECK(random64() != random64());
 }
 
 TEST_CASE("log levels parse") {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/base/log.h"
 
+#include <pthread.h>
+
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <ctime>
@@ -18,7 +21,13 @@ constexpr std::string_view kNames[] = {"trace", "debug", "info", "warn", "error"
 
 void setLevel(Level l) { g_level.store(l, std::memory_order_relaxed); }
 Level level() { return g_level.load(std::memory_order_relaxed); }
-void setThreadTag(std::string_view tag) { t_tag = std::string(tag); }
+void setThreadTag(std::string_view tag) {
+  t_tag = std::string(tag);
+  // Also the OS thread name (top -H, perf, /proc/.../comm): "confab-w0", "confab-store".
+  std::string name = "confab-" + t_tag;
+  name.resize(std::min<size_t>(name.size(), 15));  // the kernel's limit, without the NUL
+  pthread_setname_np(pthread_self(), name.c_str());
+}
 std::string_view levelName(Level l) { return kNames[static_cast<int>(l)]; }
 
 std::optional<Level> parseLevel(std::string_view name) {

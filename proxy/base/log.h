@@ -20,7 +20,8 @@ std::string_view levelName(Level level);
 // Formats like printf; adds a timestamp, the level and the calling thread's shard tag.
 void write(Level level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
-// A short tag identifying the thread in log lines ("main", "w0", "store"...).
+// A short tag identifying the thread in log lines ("main", "w0", "store"...); the
+// OS thread name becomes "confab-" + tag (cut to 15 characters).
 void setThreadTag(std::string_view tag);
 
 inline bool enabled(Level l) { return l >= level(); }

@@ -21,7 +21,7 @@ int rank(int status) { return status >= 600 ? 0 : status; }
 
 // A final we made up ourselves (timeout, dead flow) carries no To tag.
 bool isSynthetic(const sip::SipMessage& response) {
-  auto to = response.to();
+  const auto& to = response.to();
   return to && to->tag().empty();
 }
 

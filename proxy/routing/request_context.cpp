@@ -4,7 +4,7 @@
 namespace proxy::routing {
 
 bool RequestContext::inDialog() const {
-  auto to = request.to();
+  const auto& to = request.to();
   return to && !to->tag().empty();
 }
 
@@ -12,7 +12,7 @@ std::string RequestContext::senderAor() const {
   if (!authenticated_aor.empty()) {
     return authenticated_aor;
   }
-  auto from = request.from();
+  const auto& from = request.from();
   return from && from->uri().isSip() ? from->uri().aor() : std::string();
 }
 

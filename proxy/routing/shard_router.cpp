@@ -155,7 +155,7 @@ void ShardRouter::onResponse(sip::SipMessage&& response, const transport::Flow& 
     RoutingCounters::get().invalid_responses.add();
     return;
   }
-  auto via = response.topVia();
+  const auto& via = response.topVia();
   std::optional<unsigned> owner =
       via ? transaction::TransactionLayer::shardOfBranch(via->branch()) : std::nullopt;
   if (!owner || *owner >= peers_.size()) {
@@ -209,7 +209,7 @@ unsigned ShardRouter::ownerOf(const sip::SipMessage& request) const {
   }
   auto shardOf = [this](std::string_view key) { return ownerOfAor(key); };
   if (request.method() == sip::Method::Register) {
-    if (auto to = request.to(); to && to->uri().isSip()) {
+    if (const auto& to = request.to(); to && to->uri().isSip()) {
       return shardOf(to->uri().aor());
     }
     return shardOf(request.callId());

@@ -10,8 +10,8 @@ using sip::HeaderName;
 
 std::optional<SubscriberDialog> subscriberDialogOf(RequestContext& ctx) {
   const sip::SipMessage& request = ctx.request;
-  auto from = request.from();
-  auto to = request.to();
+  const auto& from = request.from();
+  const auto& to = request.to();
   auto cseq = request.cseq();
   auto contact = sip::NameAddr::parse(request.header(HeaderName::Contact));
   if (!from || from->tag().empty() || !to || !cseq || !request.has(HeaderName::Contact) ||

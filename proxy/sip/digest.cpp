@@ -7,9 +7,12 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <memory>
 
 #include "proxy/base/assert.h"
+#include "proxy/base/hex.h"
 #include "proxy/base/strings.h"
 #include "proxy/sip/grammar.h"
 
@@ -18,14 +21,25 @@ namespace {
 
 using detail::skipWs;
 
+// Whether `name` is `letters` (lowercase ASCII letters, same length) in any
+// case: for a letter, OR-ing 0x20 lowercases an uppercase one and leaves a
+// lowercase one, and no other octet lands on a lowercase letter that way.
+bool isNameIgnoringCase(std::string_view name, std::string_view letters) {
+  unsigned diff = 0;
+  for (size_t i = 0; i < letters.size(); ++i) {
+    diff |= static_cast<unsigned char>(name[i] | 0x20) ^ static_cast<unsigned char>(letters[i]);
+  }
+  return diff == 0;
+}
+
 // Stores a known auth-param; unknown ones are ignored (RFC 7616 §3.4). The
 // name's length picks the one or two candidates to compare.
 void assignParam(DigestCredentials& c, std::string_view name, std::string_view value) {
   using Field = std::string_view DigestCredentials::*;
   auto pick = [&](std::string_view a, Field fa, std::string_view b = {}, Field fb = nullptr) {
-    if (iequals(name, a)) {
+    if (isNameIgnoringCase(name, a)) {
       c.*fa = value;
-    } else if (fb != nullptr && iequals(name, b)) {
+    } else if (fb != nullptr && isNameIgnoringCase(name, b)) {
       c.*fb = value;
     }
   };
@@ -112,7 +126,8 @@ EVP_MD_CTX* threadContext() {
   return ctx.get();
 }
 
-constexpr size_t kMaxHex = 2 * EVP_MAX_MD_SIZE;
+constexpr size_t kMaxHex = kMaxDigestHexLength;
+static_assert(kMaxHex == 2 * EVP_MAX_MD_SIZE);
 
 // Writes the lowercase hex digest of the concatenated `parts` to `hex` and
 // returns its length. Hashed piecewise by default: no concatenated copy, so a
@@ -144,11 +159,7 @@ size_t digestInto(DigestAlgorithm alg, std::initializer_list<std::string_view> p
   unsigned int md_len = 0;
   ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len) == 1;
   RELEASE_ASSERT(ok);
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < md_len; ++i) {
-    hex[2 * i] = kHex[md[i] >> 4];
-    hex[2 * i + 1] = kHex[md[i] & 0x0f];
-  }
+  hex::put(hex, md, md_len);
   return 2 * size_t{md_len};
 }
 
@@ -211,11 +222,16 @@ std::string computeResponseFromHa2(DigestAlgorithm alg, std::string_view ha1, st
                                    std::string_view nonce, std::string_view nc,
                                    std::string_view cnonce, std::string_view qop) {
   char hex[kMaxHex];
-  const size_t size =
-      qop.empty()
-          ? digestInto(alg, {ha1, ":", nonce, ":", ha2}, hex, true)
-          : digestInto(alg, {ha1, ":", nonce, ":", nc, ":", cnonce, ":", qop, ":", ha2}, hex, true);
-  return std::string(hex, size);
+  return std::string(hex, computeResponseFromHa2Into(alg, ha1, ha2, nonce, nc, cnonce, qop, hex));
+}
+
+size_t computeResponseFromHa2Into(DigestAlgorithm alg, std::string_view ha1, std::string_view ha2,
+                                  std::string_view nonce, std::string_view nc,
+                                  std::string_view cnonce, std::string_view qop,
+                                  char (&out)[kMaxDigestHexLength]) {
+  return qop.empty() ? digestInto(alg, {ha1, ":", nonce, ":", ha2}, out, true)
+                     : digestInto(alg, {ha1, ":", nonce, ":", nc, ":", cnonce, ":", qop, ":", ha2},
+                                  out, true);
 }
 
 std::optional<DigestAlgorithm> parseAlgorithm(std::string_view name) {

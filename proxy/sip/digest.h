@@ -4,6 +4,7 @@
 // Policy (nonces, replay, which user) lives in the registrar's authenticator.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -45,6 +46,14 @@ std::string computeHa2(DigestAlgorithm alg, std::string_view method, std::string
 std::string computeResponseFromHa2(DigestAlgorithm alg, std::string_view ha1, std::string_view ha2,
                                    std::string_view nonce, std::string_view nc,
                                    std::string_view cnonce, std::string_view qop);
+
+// The longest hex digest (SHA-512 size, EVP_MAX_MD_SIZE octets).
+inline constexpr size_t kMaxDigestHexLength = 128;
+// computeResponseFromHa2() written to `out`, without a string; returns its length.
+size_t computeResponseFromHa2Into(DigestAlgorithm alg, std::string_view ha1, std::string_view ha2,
+                                  std::string_view nonce, std::string_view nc,
+                                  std::string_view cnonce, std::string_view qop,
+                                  char (&out)[kMaxDigestHexLength]);
 
 // nc-value = 8LHEX (RFC 7616 §3.4); shorter values are accepted leniently.
 std::optional<uint32_t> parseNonceCount(std::string_view nc);

@@ -31,6 +31,26 @@ TEST_CASE("the response from a precomputed HA2 is the same response") {
                                "auth") == "6629fae49393a05397450978507c4ef1");
 }
 
+TEST_CASE("the response written into a buffer is the same response") {
+  const std::string ha1 =
+      computeHa1(DigestAlgorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");
+  const std::string ha2 = computeHa2(DigestAlgorithm::Md5, "GET", "/dir/index.html");
+  char out[kMaxDigestHexLength];
+  const size_t length = computeResponseFromHa2Into(DigestAlgorithm::Md5, ha1, ha2,
+                                                   "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001",
+                                                   "0a4f113b", "auth", out);
+  CHECK(std::string_view(out, length) == "6629fae49393a05397450978507c4ef1");
+  // Without qop (RFC 2069) and with SHA-256 (64 hex digits) it agrees with the string form.
+  for (const char* qop : {"", "auth"}) {
+    for (DigestAlgorithm alg : {DigestAlgorithm::Md5, DigestAlgorithm::Sha256}) {
+      const size_t n = computeResponseFromHa2Into(alg, ha1, ha2, "n", "00000002", "c", qop, out);
+      CHECK(std::string_view(out, n) ==
+            computeResponseFromHa2(alg, ha1, ha2, "n", "00000002", "c", qop));
+      CHECK(n == (alg == DigestAlgorithm::Sha256 ? 64u : 32u));
+    }
+  }
+}
+
 TEST_CASE("legacy digest without qop (RFC 2069 compatibility)") {
   const std::string ha1 =
       computeHa1(DigestAlgorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");

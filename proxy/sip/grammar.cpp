@@ -83,23 +83,6 @@ const char* parseParams(std::string_view s, size_t i, ParamList& out) {
   }
 }
 
-std::optional<uint16_t> parsePort(std::string_view s) {
-  if (s.empty() || s.size() > 5) {
-    return std::nullopt;
-  }
-  uint32_t value = 0;
-  for (char c : s) {
-    if (!isDigit(c)) {
-      return std::nullopt;
-    }
-    value = value * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (value == 0 || value > 65535) {
-    return std::nullopt;
-  }
-  return static_cast<uint16_t>(value);
-}
-
 bool isValidHost(std::string_view host) {
   if (host.empty()) {
     return false;

@@ -17,12 +17,12 @@
 namespace proxy::sip::detail {
 
 enum CharClass : uint16_t {
-  kToken = 1,       // token (RFC 3261 §25.1)
+  kToken = 1,  // token (RFC 3261 §25.1)
   kDigit = 2,
   kHex = 4,
-  kUriChar = 8,     // unreserved / reserved / "%" / "[" / "]": anything a SIP URI may hold
-  kHostChar = 16,   // hostname and IPv4 characters (plus "_", seen in the wild)
-  kSchemeChar = 32, // ALPHA / DIGIT / "+" / "-" / "."
+  kUriChar = 8,      // unreserved / reserved / "%" / "[" / "]": anything a SIP URI may hold
+  kHostChar = 16,    // hostname and IPv4 characters (plus "_", seen in the wild)
+  kSchemeChar = 32,  // ALPHA / DIGIT / "+" / "-" / "."
   kAlpha = 64,
   kListSpecial = 128,   // , " < > \ : the octets a list-header splitter must look at
   kOpaqueChar = 256,    // not CTL, SP or < > " (octets >= 0x80 are in): absoluteURI text
@@ -32,6 +32,7 @@ enum CharClass : uint16_t {
   kUserChar = 2048,      // minus : @ (user)
   kPasswordChar = 4096,  // minus @ (password)
   kUriParamChar = 8192,  // minus ; ? = (uri-parameter name or value)
+  kWs = 16384,           // SP HTAB CR LF
 };
 
 constexpr bool oneOf(int c, std::string_view set) {
@@ -60,6 +61,7 @@ constexpr std::array<uint16_t, 256> makeCharClasses() {
     v |= (uri_char && !oneOf(c, ":@")) ? kUserChar : 0;
     v |= (uri_char && c != '@') ? kPasswordChar : 0;
     v |= (uri_char && !oneOf(c, ";?=")) ? kUriParamChar : 0;
+    v |= oneOf(c, " \t\r\n") ? kWs : 0;
     t[static_cast<size_t>(c)] = v;
   }
   return t;
@@ -72,7 +74,7 @@ inline bool is(char c, CharClass cls) {
 }
 inline bool isToken(char c) { return is(c, kToken); }
 inline bool isDigit(char c) { return is(c, kDigit); }
-inline bool isWs(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+inline bool isWs(char c) { return is(c, kWs); }
 
 // True when `s` is non-empty and made of token characters only.
 bool isTokenString(std::string_view s);
@@ -127,8 +129,23 @@ size_t findQuoteEnd(std::string_view s, size_t open);
 // SEMI = SWS ";" SWS). Quoted values are returned without their quotes.
 const char* parseParams(std::string_view s, size_t i, ParamList& out);
 
-// A decimal port 1-65535 (nullopt otherwise).
-std::optional<uint16_t> parsePort(std::string_view s);
+// A decimal port 1-65535 (nullopt otherwise). Inline: every URI and Via with a port.
+inline std::optional<uint16_t> parsePort(std::string_view s) {
+  if (s.empty() || s.size() > 5) {
+    return std::nullopt;
+  }
+  uint32_t value = 0;
+  for (char c : s) {
+    if (!isDigit(c)) {
+      return std::nullopt;
+    }
+    value = value * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (value == 0 || value > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<uint16_t>(value);
+}
 
 // "[v6]" (hex, ':' and '.' inside) or a non-empty run of host characters.
 bool isValidHost(std::string_view host);

@@ -242,19 +242,4 @@ std::string_view canonicalHeaderName(HeaderName name) {
   return kCanonical[index - 1].name;
 }
 
-// Only the headers a proxy edits per value. Option-tag lists (Require,
-// Supported, Allow, ...) stay whole; SipMessage::tokens() splits them on demand.
-bool isListHeader(HeaderName name) {
-  switch (name) {
-    case HeaderName::Via:
-    case HeaderName::Route:
-    case HeaderName::RecordRoute:
-    case HeaderName::Contact:
-    case HeaderName::Path:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace proxy::sip

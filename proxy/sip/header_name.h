@@ -26,9 +26,20 @@ HeaderName lookupHeaderName(std::string_view name);
 // The canonical long spelling used when we serialize ("Call-ID", "CSeq", "WWW-Authenticate").
 std::string_view canonicalHeaderName(HeaderName name);
 
+// One bit per HeaderName, for sets of names (every id, Count_ included, fits 64 bits).
+constexpr uint64_t headerBit(HeaderName name) { return uint64_t{1} << static_cast<unsigned>(name); }
+static_assert(static_cast<unsigned>(HeaderName::Count_) < 64);
+
 // Headers whose comma-separated values are split into separate fields at parse
 // time (Via, Route, Record-Route, Contact, Path), so each field holds one value.
-// Option-tag lists (Require, Supported, ...) are not split: see SipMessage::tokens().
-bool isListHeader(HeaderName name);
+// Only the headers a proxy edits per value: option-tag lists (Require,
+// Supported, ...) are not split, see SipMessage::tokens(). Inline: the parser
+// asks once per header line.
+constexpr bool isListHeader(HeaderName name) {
+  constexpr uint64_t kListHeaders = headerBit(HeaderName::Via) | headerBit(HeaderName::Route) |
+                                    headerBit(HeaderName::RecordRoute) |
+                                    headerBit(HeaderName::Contact) | headerBit(HeaderName::Path);
+  return (kListHeaders & headerBit(name)) != 0;
+}
 
 }  // namespace proxy::sip

@@ -237,6 +237,7 @@ inline bool Parser::addField(HeaderName id, std::string_view name, std::string_v
     return fail(400, "Too many header fields");
   }
   msg_.fields_.push_back(HeaderField{id, name, value});
+  msg_.seen_ |= headerBit(id);
   return true;
 }
 

@@ -32,7 +32,9 @@ class Parser {
   bool parseHeaders();
   bool parseHeaderLine(std::string_view line);
   bool addListField(HeaderName id, std::string_view name, std::string_view value);
-  bool addField(HeaderName id, std::string_view name, std::string_view value);
+  // Runs once per field: always folded into its callers.
+  [[gnu::always_inline]] bool addField(HeaderName id, std::string_view name,
+                                       std::string_view value);
   bool noteContentLength(std::string_view value);
   bool frameBody();
   size_t logicalLineEnd(size_t begin);

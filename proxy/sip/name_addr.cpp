@@ -73,7 +73,8 @@ const char* NameAddr::parseText(std::string_view text) {
 }
 
 // "<" URI ">" with no LWS inside the brackets (LAQUOT/RAQUOT, RFC 4475 badaspec).
-const char* NameAddr::parseBracketed(std::string_view text, size_t& i) {
+// Folded into parseText(), its one caller: nearly every address is bracketed.
+[[gnu::always_inline]] const char* NameAddr::parseBracketed(std::string_view text, size_t& i) {
   const size_t gt = text.find('>', i + 1);
   if (gt == std::string_view::npos) {
     return "Missing > in address";

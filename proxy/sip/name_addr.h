@@ -56,7 +56,7 @@ class Via {
   // The same as a vector (made on first use; see ParamList::vector()).
   const std::vector<Param>& params() const { return params_.vector(); }
   const Param* param(std::string_view name) const { return findParam(params_.span(), name); }
-  std::string_view branch() const;  // "" when absent
+  std::string_view branch() const { return branch_; }  // "" when absent
   bool hasRport() const { return param("rport") != nullptr; }
 
  private:
@@ -64,7 +64,7 @@ class Via {
   const char* parseText(std::string_view text);
   const char* parseSentBy(std::string_view text, size_t& i);
 
-  std::string_view protocol_, transport_, host_;
+  std::string_view protocol_, transport_, host_, branch_;
   uint16_t port_ = 0;
   ParamList params_;
 };

@@ -121,6 +121,22 @@ TEST_CASE("Via: protocol, transport, sent-by and params") {
   CHECK(bare->branch().empty());
 }
 
+TEST_CASE("Via: branch is the first branch parameter, names in any case; copies keep it") {
+  auto via = Via::parse("SIP/2.0/UDP h.example.com;rport;BRANCH=z9hG4bKup;branch=z9hG4bKlater");
+  REQUIRE(via);
+  CHECK(via->branch() == "z9hG4bKup");
+  const Via copy = *via;
+  CHECK(copy.branch() == "z9hG4bKup");
+  auto valueless = Via::parse("SIP/2.0/UDP h.example.com;branch");
+  REQUIRE(valueless);
+  CHECK(valueless->branch().empty());
+  auto to = NameAddr::parse("<sip:b@example.com>;TAG=Ab1;tag=second");
+  REQUIRE(to);
+  CHECK(to->tag() == "Ab1");
+  CHECK(to->param("Tag")->value == "Ab1");
+  CHECK(to->param("ta") == nullptr);
+}
+
 TEST_CASE("Via tolerates LWS inside sent-protocol and around separators (RFC 4475 wsinv)") {
   auto a = Via::parse("SIP  /   2.0   /UDP    192.0.2.2;branch=390skdjuw");
   REQUIRE(a);

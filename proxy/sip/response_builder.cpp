@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // ResponseBuilder: a response to a parsed request, RFC 3261 §8.2.6.
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "proxy/sip/sip_message.h"
@@ -26,11 +27,33 @@ ResponseBuilder& ResponseBuilder::toTag(std::string_view tag) {
 }
 
 ResponseBuilder& ResponseBuilder::header(std::string_view name, std::string_view value) {
-  // Responses add a few short lines (Contact, Expires, Date): one allocation.
-  constexpr size_t kTypicalExtra = 256;
-  extra_.reserve(std::max(extra_.size() + WireWriter::lineSize(name, value), kTypicalExtra));
+  const size_t line = WireWriter::lineSize(name, value);
+  if (extra_.empty() && extra_inline_size_ + line <= kInlineExtra) {
+    char* p = extra_inline_ + extra_inline_size_;
+    const auto put = [&p](std::string_view s) {
+      if (!s.empty()) {
+        std::memcpy(p, s.data(), s.size());
+        p += s.size();
+      }
+    };
+    put(name);
+    put(": ");
+    put(value);
+    put("\r\n");
+    extra_inline_size_ += line;
+    return *this;
+  }
+  if (extra_.empty()) {  // outgrown the inline room: every line moves to the heap
+    extra_.reserve(2 * kInlineExtra);
+    extra_.assign(extra_inline_, extra_inline_size_);
+  }
   appendLine(extra_, name, value);
   return *this;
+}
+
+std::string_view ResponseBuilder::extra() const {
+  return extra_.empty() ? std::string_view(extra_inline_, extra_inline_size_)
+                        : std::string_view(extra_);
 }
 
 ResponseBuilder& ResponseBuilder::body(std::string_view content_type, std::string_view body) {
@@ -78,7 +101,7 @@ std::string ResponseBuilder::build() const {
   size_t size = status.size() + reason_.size() + 11;  // "SIP/2.0 ", " ", CRLF
   size += via_size + optionalLine("From", from) + optionalLine("To", to) +
           (add_tag ? to_tag_.size() + 5 : 0) + optionalLine("Call-ID", call_id) +
-          optionalLine("CSeq", cseq) + optionalLine("Timestamp", timestamp) + extra_.size() +
+          optionalLine("CSeq", cseq) + optionalLine("Timestamp", timestamp) + extra().size() +
           (content_type_.empty() ? 0 : WireWriter::lineSize("Content-Type", content_type_)) +
           WireWriter::lineSize("Content-Length", content_length.text()) + 2 + body_.size();
 
@@ -115,7 +138,7 @@ std::string ResponseBuilder::build() const {
   if (timestamp != nullptr) {
     w.putLine("Timestamp", timestamp->value);
   }
-  w.put(extra_);
+  w.put(extra());
   if (!content_type_.empty()) {
     w.putLine("Content-Type", content_type_);
   }

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 namespace proxy::sip {
 namespace {
@@ -63,6 +64,36 @@ TEST_CASE("ResponseBuilder keeps an existing To tag and a custom reason") {
   REQUIRE(resp);
   CHECK(resp->reasonPhrase() == "Fine");
   CHECK(resp->header(HeaderName::To) == "<sip:a@b>;tag=2");
+}
+
+TEST_CASE("ResponseBuilder keeps added lines in order, however many") {
+  auto req = parseForTest(
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK9\r\n"
+      "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\n"
+      "Call-ID: c\r\nCSeq: 2 OPTIONS\r\n\r\n");
+  REQUIRE(req);
+  // Short lines first, then enough long ones to outgrow the builder's inline room.
+  ResponseBuilder builder(*req, 200, "");
+  std::vector<std::string> values;
+  for (int i = 0; i < 12; ++i) {
+    values.push_back(std::to_string(i) + std::string(static_cast<size_t>(i) * 9, 'v'));
+    builder.header("X-Line", values.back());
+  }
+  const std::string wire = builder.body("text/plain", "ok").build();
+  auto resp = parseForTest(wire);
+  REQUIRE_MESSAGE(resp, wire);
+  std::vector<std::string_view> got;
+  for (const HeaderField& f : resp->fields()) {
+    if (f.name == "X-Line") {
+      got.push_back(f.value);
+    }
+  }
+  REQUIRE(got.size() == values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    CHECK(got[i] == values[i]);
+  }
+  CHECK(resp->body() == "ok");
+  CHECK(resp->header(HeaderName::ContentType) == "text/plain");
 }
 
 TEST_CASE("defaultReason covers the common codes") {

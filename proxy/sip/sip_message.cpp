@@ -127,6 +127,7 @@ SipMessage SipMessage::clone() const {
   for (const HeaderField& f : fields_) {
     out.fields_.push_back(HeaderField{f.id, rebase(f.name), rebase(f.value)});
   }
+  out.seen_ = seen_;
   return out;
 }
 
@@ -138,7 +139,7 @@ std::string_view SipMessage::store(std::string text) {
 // ---- Header access ----
 
 const HeaderField* SipMessage::first(HeaderName name) const {
-  if (name == HeaderName::Other) {
+  if (name == HeaderName::Other || (seen_ & headerBit(name)) == 0) {
     return nullptr;
   }
   for (const HeaderField& f : fields_) {
@@ -159,6 +160,9 @@ std::string_view SipMessage::header(std::string_view name) const {
   if (id != HeaderName::Other) {
     return header(id);
   }
+  if ((seen_ & headerBit(HeaderName::Other)) == 0) {
+    return {};
+  }
   for (const HeaderField& f : fields_) {
     if (f.id == HeaderName::Other && iequals(f.name, name)) {
       return f.value;
@@ -170,7 +174,7 @@ std::string_view SipMessage::header(std::string_view name) const {
 bool SipMessage::has(HeaderName name) const { return first(name) != nullptr; }
 
 size_t SipMessage::count(HeaderName name) const {
-  if (name == HeaderName::Other) {
+  if (name == HeaderName::Other || (seen_ & headerBit(name)) == 0) {
     return 0;
   }
   return static_cast<size_t>(std::count_if(fields_.begin(), fields_.end(),
@@ -179,6 +183,9 @@ size_t SipMessage::count(HeaderName name) const {
 
 std::vector<std::string_view> SipMessage::headers(HeaderName name) const {
   std::vector<std::string_view> out;
+  if ((seen_ & headerBit(name)) == 0) {
+    return out;
+  }
   for (const HeaderField& f : fields_) {
     if (f.id == name && name != HeaderName::Other) {
       out.push_back(f.value);
@@ -210,8 +217,10 @@ template <typename T>
 const Result<T>& parseOnce(std::unique_ptr<Result<T>>& slot, const HeaderField* f,
                            const char* missing) {
   if (!slot) {
-    slot = std::make_unique<Result<T>>(f == nullptr ? Result<T>(makeError(400, missing))
-                                                    : T::parse(f->value));
+    // Not make_unique: initialized from the prvalue, the parse writes straight
+    // into the heap slot instead of being moved there (a NameAddr is ~550 octets).
+    slot.reset(
+        new Result<T>(f == nullptr ? Result<T>(makeError(400, missing)) : T::parse(f->value)));
   }
   return *slot;
 }
@@ -273,6 +282,7 @@ void SipMessage::setRequestUri(std::string uri) { request_uri_ = store(std::move
 void SipMessage::prependHeader(HeaderName name, std::string value) {
   ASSERT(name != HeaderName::Other);
   forgetParsed(name);
+  seen_ |= headerBit(name);
   const HeaderField field{name, canonicalHeaderName(name), store(std::move(value))};
   auto it = std::find_if(fields_.begin(), fields_.end(),
                          [name](const HeaderField& f) { return f.id == name; });
@@ -283,6 +293,7 @@ void SipMessage::prependHeader(HeaderName name, std::string value) {
 void SipMessage::appendHeader(HeaderName name, std::string value) {
   ASSERT(name != HeaderName::Other);
   forgetParsed(name);
+  seen_ |= headerBit(name);
   const HeaderField field{name, canonicalHeaderName(name), store(std::move(value))};
   auto it = std::find_if(fields_.rbegin(), fields_.rend(),
                          [name](const HeaderField& f) { return f.id == name; });
@@ -295,6 +306,7 @@ void SipMessage::appendHeader(std::string_view name, std::string value) {
     appendHeader(id, std::move(value));
     return;
   }
+  seen_ |= headerBit(id);
   const HeaderField field{id, store(std::string(name)), store(std::move(value))};
   auto it = std::find_if(fields_.rbegin(), fields_.rend(), [name](const HeaderField& f) {
     return f.id == HeaderName::Other && iequals(f.name, name);

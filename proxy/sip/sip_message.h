@@ -139,6 +139,10 @@ class SipMessage {
   std::string_view method_text_, request_uri_, version_, reason_, body_;
   int status_ = 0;
   std::vector<HeaderField> fields_;
+  // headerBit() of every id some field has had: a clear bit means no field has
+  // it, so a lookup of an absent header (most of them) skips the scan. Removals
+  // leave bits set; they only cost that scan.
+  uint64_t seen_ = 0;
   // Edit arena. List nodes never move, so neither do the strings (nor their
   // SSO bytes); an empty list allocates nothing, unlike std::deque.
   std::forward_list<std::string> arena_;
@@ -161,11 +165,18 @@ class ResponseBuilder {
   std::string build() const;
 
  private:
+  std::string_view extra() const;
+
   const SipMessage& request_;
   int status_;
   std::string reason_;
   std::string to_tag_;
-  std::string extra_;  // "Name: value\r\n" lines
+  // The added "Name: value\r\n" lines: in extra_inline_ while they fit (a
+  // typical response adds a few short ones), then all of them in extra_.
+  static constexpr size_t kInlineExtra = 256;
+  size_t extra_inline_size_ = 0;
+  char extra_inline_[kInlineExtra];
+  std::string extra_;
   std::string content_type_, body_;
 };
 

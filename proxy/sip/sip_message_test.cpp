@@ -441,6 +441,37 @@ TEST_CASE("edits: prepend, append, set, remove") {
   CHECK(msg->requestUri() == "sip:bob@192.0.2.4:5070");
 }
 
+TEST_CASE("lookups of headers a message lacks, before and after edits add them") {
+  auto msg = parseForTest(kInvite);
+  REQUIRE(msg);
+  CHECK_FALSE(msg->has(HeaderName::Route));
+  CHECK(msg->header(HeaderName::Route).empty());
+  CHECK(msg->headers(HeaderName::Route).empty());
+  CHECK(msg->count(HeaderName::Route) == 0);
+  CHECK(msg->tokens(HeaderName::Require).empty());
+  CHECK(msg->header("X-Absent").empty());
+  CHECK_FALSE(msg->expires());
+
+  msg->appendHeader(HeaderName::Route, "<sip:r1.example.com;lr>");
+  msg->prependHeader(HeaderName::Route, "<sip:r0.example.com;lr>");
+  msg->appendHeader("X-Absent", "now here");
+  msg->setHeader(HeaderName::Require, "100rel, timer");
+  CHECK(msg->has(HeaderName::Route));
+  CHECK(msg->count(HeaderName::Route) == 2);
+  CHECK(msg->header(HeaderName::Route) == "<sip:r0.example.com;lr>");
+  CHECK(msg->header("x-absent") == "now here");
+  CHECK(msg->tokens(HeaderName::Require).size() == 2);
+
+  const SipMessage copy = msg->clone();
+  CHECK(copy.count(HeaderName::Route) == 2);
+  CHECK(copy.header("X-Absent") == "now here");
+
+  msg->removeAll(HeaderName::Route);
+  CHECK_FALSE(msg->has(HeaderName::Route));
+  CHECK(msg->headers(HeaderName::Route).empty());
+  CHECK(copy.has(HeaderName::Route));
+}
+
 TEST_CASE("serialize: start line, fields in order, recomputed Content-Length") {
   auto msg = parseForTest(kInvite);
   REQUIRE(msg);

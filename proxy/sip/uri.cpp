@@ -12,9 +12,27 @@ namespace proxy::sip {
 
 using detail::is;
 
+namespace {
+
+// Case-insensitive, with a cheap exact-match test per octet first: parameter
+// names are nearly always written in the case we look them up in.
+bool sameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && asciiLower(a[i]) != asciiLower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 const Param* findParam(std::span<const Param> params, std::string_view name) {
   for (const Param& p : params) {
-    if (iequals(p.name, name)) {
+    if (sameName(p.name, name)) {
       return &p;
     }
   }
@@ -88,7 +106,9 @@ const char* Uri::parseSipPart(std::string_view rest) {
 
 // userinfo, host, port, params and headers in one pass. Every scan admits only
 // URI characters, so a URI that parses holds nothing else.
-const char* Uri::parseSipComponents(std::string_view rest) {
+// Folded into parseSipPart(), its one caller (as parseHostPort() is into it):
+// the calls cost more than the bookkeeping they would save.
+[[gnu::always_inline]] const char* Uri::parseSipComponents(std::string_view rest) {
   // userinfo ends at the first '@' (neither user nor password may hold a raw
   // one); without an '@' there is none and the ':' seen was the port's.
   size_t i = detail::scanClass(rest, 0, detail::kUserChar);
@@ -128,7 +148,8 @@ const char* Uri::parseSipComponents(std::string_view rest) {
   return nullptr;
 }
 
-const char* Uri::parseHostPort(std::string_view rest, size_t& i) {
+// Folded into parseSipComponents(), its one caller: it runs for every URI.
+[[gnu::always_inline]] const char* Uri::parseHostPort(std::string_view rest, size_t& i) {
   const size_t begin = i;
   if (i < rest.size() && rest[i] == '[') {
     const size_t close = rest.find(']', i);

@@ -129,21 +129,24 @@ Result<void> checkTopVia(const SipMessage& msg, int status) {
 
 // Max-Forwards is 0-255 and Expires a 32-bit decimal (RFC 3261 §20.22, §20.19;
 // RFC 4475 scalar02).
-Result<void> checkScalars(const SipMessage& msg) {
-  if (msg.has(HeaderName::MaxForwards)) {
+Result<void> checkScalars(const SipMessage& msg, const HeaderCounts& counts) {
+  if (counts[HeaderName::MaxForwards] > 0) {
     auto hops = msg.maxForwards();
     if (!hops || *hops > kMaxMaxForwards) {
       return makeError(400, "Malformed Max-Forwards");
     }
   }
-  if (msg.has(HeaderName::Expires) && !msg.expires()) {
+  if (counts[HeaderName::Expires] > 0 && !msg.expires()) {
     return makeError(400, "Malformed Expires");
   }
   return {};
 }
 
 // Every Contact value parses (RFC 4475 regbadct, badinv01).
-Result<void> checkContacts(const SipMessage& msg) {
+Result<void> checkContacts(const SipMessage& msg, const HeaderCounts& counts) {
+  if (counts[HeaderName::Contact] == 0) {
+    return {};
+  }
   for (const HeaderField& f : msg.fields()) {
     if (f.id != HeaderName::Contact) {
       continue;
@@ -168,21 +171,22 @@ Result<void> validateRequest(const SipMessage& request) {
   if (auto r = checkSingleValued(counts); !r) {
     return r;
   }
-  using Check = Result<void> (*)(const SipMessage&);
-  static constexpr Check kChecks[] = {
-      checkCSeq,
-      checkRequestUri,
-      [](const SipMessage& m) { return checkAddresses(m, 400); },
-      [](const SipMessage& m) { return checkTopVia(m, 400); },
-      checkScalars,
-      checkContacts,
-  };
-  for (Check check : kChecks) {
-    if (auto r = check(request); !r) {
-      return r;
-    }
+  if (auto r = checkCSeq(request); !r) {
+    return r;
   }
-  return {};
+  if (auto r = checkRequestUri(request); !r) {
+    return r;
+  }
+  if (auto r = checkAddresses(request, 400); !r) {
+    return r;
+  }
+  if (auto r = checkTopVia(request, 400); !r) {
+    return r;
+  }
+  if (auto r = checkScalars(request, counts); !r) {
+    return r;
+  }
+  return checkContacts(request, counts);
 }
 
 Result<void> validateResponse(const SipMessage& response) {

@@ -66,7 +66,13 @@ const char* Via::parseText(std::string_view text) {
   if (const char* error = parseSentBy(text, i)) {
     return error;
   }
-  return detail::parseParams(text, i, params_);
+  if (const char* error = detail::parseParams(text, i, params_)) {
+    return error;
+  }
+  // Several layers read the branch of every request: found once, here.
+  const Param* branch = param("branch");
+  branch_ = branch == nullptr ? std::string_view() : branch->value;
+  return nullptr;
 }
 
 // sent-by = host [ COLON port ].
@@ -97,11 +103,6 @@ const char* Via::parseSentBy(std::string_view text, size_t& i) {
     port_ = *port;
   }
   return nullptr;
-}
-
-std::string_view Via::branch() const {
-  const Param* p = param("branch");
-  return p == nullptr ? std::string_view() : p->value;
 }
 
 }  // namespace proxy::sip

@@ -8,8 +8,9 @@
 
 #include <array>
 #include <cstdint>
+#include <forward_list>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "proxy/sip/sip_message.h"
 #include "proxy/transaction/message_sender.h"
@@ -62,7 +63,27 @@ class Transaction {
   void fire(TimerSlot slot);
   // A send failed; handled from the layer's next runTimers(), never inside send().
   void noteTransportFailure() { arm(TimerSlot::Failure, 0); }
-  std::vector<std::string>& indexKeys() { return index_keys_; }
+  // Keeps an index key and returns a view of the kept copy: the layer's maps are
+  // keyed by these views, which stay valid while the transaction lives (it never
+  // moves, and neither do the strings: the first is a member, the rest list nodes).
+  std::string_view keepIndexKey(std::string key) {
+    if (!has_key_) {
+      has_key_ = true;
+      key_ = std::move(key);
+      return key_;
+    }
+    more_keys_.push_front(std::move(key));
+    return more_keys_.front();
+  }
+  template <typename Visit>
+  void forEachIndexKey(Visit visit) const {
+    if (has_key_) {
+      visit(std::string_view(key_));
+    }
+    for (const std::string& key : more_keys_) {
+      visit(std::string_view(key));
+    }
+  }
 
  protected:
   virtual void onTimer(TimerSlot slot) = 0;
@@ -87,7 +108,9 @@ class Transaction {
   transport::Flow flow_;
   bool retired_ = false;
   std::array<uint32_t, kTimerSlots> generations_{};
-  std::vector<std::string> index_keys_;
+  bool has_key_ = false;
+  std::string key_;                           // the first index key (most have one)
+  std::forward_list<std::string> more_keys_;  // e.g. the RFC 2543 ACK key of an INVITE
 };
 
 }  // namespace proxy::transaction

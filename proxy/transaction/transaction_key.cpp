@@ -2,6 +2,7 @@
 #include "proxy/transaction/transaction_key.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "proxy/base/strings.h"
 #include "proxy/transaction/branch.h"
@@ -52,24 +53,35 @@ std::optional<std::string> serverKey(const sip::SipMessage& request, std::string
     return legacyServerKey(request, method, to->tag());
   }
   // RFC 3261 §17.2.3: branch (exact), sent-by (host case-insensitive), method.
-  // Built in one reserved string: this runs for every request.
-  std::string_view branch = via->branch();
-  std::string_view host = via->host();
-  std::string key;
-  key.reserve(5 + branch.size() + 1 + host.size() + 7 + method.size());
-  key += "3261";
-  key += kSep;
-  appendField(key, branch);
-  for (char c : host) {
-    key += asciiLower(c);
-  }
-  key += ':';
+  // Measured first, then written into one buffer of that size: this runs for
+  // every request.
+  const std::string_view branch = via->branch();
+  const std::string_view host = via->host();
   char port[8];
-  auto [end, ec] = std::to_chars(port, port + sizeof port, via->port());
+  auto [port_end, ec] = std::to_chars(port, port + sizeof port, via->port());
   (void)ec;  // a uint16_t always fits
-  key.append(port, end);
-  key += kSep;
-  key += method;
+  const std::string_view port_text(port, static_cast<size_t>(port_end - port));
+  constexpr std::string_view kPrefix = "3261\n";
+  std::string key;
+  key.resize(kPrefix.size() + branch.size() + 1 + host.size() + 1 + port_text.size() + 1 +
+             method.size());
+  char* p = key.data();
+  const auto put = [&p](std::string_view s) {
+    if (!s.empty()) {  // memcpy from a null data() is undefined even for 0 octets
+      std::memcpy(p, s.data(), s.size());
+      p += s.size();
+    }
+  };
+  put(kPrefix);
+  put(branch);
+  *p++ = kSep;
+  for (char c : host) {
+    *p++ = asciiLower(c);
+  }
+  *p++ = ':';
+  put(port_text);
+  *p++ = kSep;
+  put(method);
   return key;
 }
 

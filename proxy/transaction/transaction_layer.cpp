@@ -133,8 +133,7 @@ ServerTransaction* TransactionLayer::createServer(const sip::SipMessage& request
   }
   ServerTransaction* raw = txn.get();
   if (key) {
-    server_index_[*key] = id;
-    raw->indexKeys().push_back(std::move(*key));
+    indexUnder(server_index_, *raw, std::move(*key));
   }
   live_.emplace(id, std::move(txn));
   ++server_count_;
@@ -210,8 +209,7 @@ ClientTransactionId TransactionLayer::startClient(sip::SipMessage&& request,
                                                        std::move(on_response));
   }
   ClientTransaction* raw = txn.get();
-  raw->indexKeys().push_back(key);
-  client_index_[std::move(key)] = id;
+  indexUnder(client_index_, *raw, std::move(key));
   live_.emplace(id, std::move(txn));
   ++client_count_;
   stats().client_created.add();
@@ -320,18 +318,28 @@ void TransactionLayer::sendBytes(Transaction& t, std::string bytes) {
 }
 
 void TransactionLayer::addServerKey(Transaction& t, std::string key) {
-  t.indexKeys().push_back(key);
-  server_index_[std::move(key)] = t.id();
+  indexUnder(server_index_, t, std::move(key));
+}
+
+void TransactionLayer::indexUnder(KeyIndex& index, Transaction& t, std::string key) {
+  const std::string_view kept = t.keepIndexKey(std::move(key));
+  auto [it, inserted] = index.try_emplace(kept, t.id());
+  if (!inserted) {
+    // The key moves to `t`. The entry is keyed anew on t's copy: the previous
+    // owner's copy dies with it, while the entry may stay.
+    index.erase(it);
+    index.emplace(kept, t.id());
+  }
 }
 
 void TransactionLayer::retire(Transaction& t) {
   auto& index = t.kind() == Transaction::Kind::Server ? server_index_ : client_index_;
-  for (const std::string& key : t.indexKeys()) {
+  t.forEachIndexKey([&](std::string_view key) {
     auto it = index.find(key);
     if (it != index.end() && it->second == t.id()) {
       index.erase(it);
     }
-  }
+  });
   auto it = live_.find(t.id());
   if (it == live_.end()) {
     return;

@@ -106,6 +106,11 @@ class TransactionLayer final : private TransactionHost {
   void retire(Transaction& t) override;
   TransactionHost& asHost() { return *this; }
 
+  // Maps index keys (views of strings their transaction keeps) to transaction ids.
+  using KeyIndex = std::unordered_map<std::string_view, uint64_t>;
+  // Indexes `t` under `key` in `index`, replacing an entry with the same key.
+  static void indexUnder(KeyIndex& index, Transaction& t, std::string key);
+
   ServerTransaction* findServerByKey(const std::optional<std::string>& key);
   Transaction* findLive(uint64_t id) const;
   ClientTransaction* findClient(ClientTransactionId id) const;
@@ -127,8 +132,8 @@ class TransactionLayer final : private TransactionHost {
 
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::unique_ptr<Transaction>> live_;
-  std::unordered_map<std::string, uint64_t> server_index_;
-  std::unordered_map<std::string, uint64_t> client_index_;
+  KeyIndex server_index_;
+  KeyIndex client_index_;
   std::vector<std::unique_ptr<Transaction>> graveyard_;
   size_t server_count_ = 0;
   size_t client_count_ = 0;

@@ -151,16 +151,45 @@ def _cpu_sample(sid: int) -> tuple[int, int | None]:
     return ticks, ns
 
 
+def _thread_ns(sid: int) -> dict[tuple[int, int], tuple[str, int, int]]:
+    """Run time (ns) and kernel-mode ticks (stime) of each live thread of the
+    session, keyed by (pid, tid), with the thread's name: where a server's CPU
+    goes (worker, store, ...) and how much of it is system calls."""
+    out: dict[tuple[int, int], tuple[str, int, int]] = {}
+    for pid in session_pids(sid):
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                    name = f.read().strip()
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    ns = int(f.read().split()[0])
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    stime = int(f.read().rsplit(")", 1)[1].split()[12])  # field 15
+                out[(pid, int(tid))] = (name, ns, stime)
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
 class CpuMeter:
-    """Server CPU seconds between start() and stop()."""
+    """Server CPU seconds between start() and stop(); by_thread: seconds per
+    thread name (threads of one name summed), from the per-thread run times."""
 
     def __init__(self, sid: int):
         self.sid = sid
+        self.threads0 = _thread_ns(sid)
         self.t0, self.n0 = _cpu_sample(sid)
         self.ticks_s = self.ns_s = 0.0
+        self.by_thread: dict[str, float] = {}
+        self.kernel_by_thread: dict[str, float] = {}  # of by_thread, in system calls (ticks)
 
     def stop(self) -> float:
         t1, n1 = _cpu_sample(self.sid)
+        for key, (name, ns, stime) in _thread_ns(self.sid).items():
+            _, ns0, stime0 = self.threads0.get(key, (name, 0, 0))
+            self.by_thread[name] = round(self.by_thread.get(name, 0.0) + (ns - ns0) / 1e9, 4)
+            self.kernel_by_thread[name] = round(
+                self.kernel_by_thread.get(name, 0.0) + (stime - stime0) / CLK_TCK, 3)
         self.ticks_s = (t1 - self.t0) / CLK_TCK
         if n1 is not None and self.n0 is not None:
             self.ns_s = (n1 - self.n0) / 1e9
@@ -672,6 +701,8 @@ def run_row(configs: list[Config], row: Row, plan: Plan, workdir: Path, ports: P
                     "server_cpu_s": round(cpu, 4),
                     "server_cpu_stat_s": round(meter.ticks_s, 3),
                     "server_cpu_schedstat_s": round(meter.ns_s, 4),
+                    "server_cpu_by_thread_s": meter.by_thread,
+                    "server_kernel_by_thread_s": meter.kernel_by_thread,
                     "tx_per_core_s": round(ok_tx / cpu) if cpu > 0 else None})
                 c.rtts += r.rtts_ms
                 c.tot["ok"] += r.successful
@@ -812,6 +843,39 @@ def ratio(a, b) -> str:
     return f"{a / b:.2f}x"
 
 
+def render_cpu_split(results: list[ConfigResult], meta: dict) -> list[str]:
+    """Server CPU per call (a digest pair, a REGISTER, a relayed MESSAGE) by thread
+    name over the fixed run's rounds, with the part spent in the kernel (system
+    calls, mostly the loopback sends): where the time goes, side by side."""
+    rows = []
+    for r in results:
+        rounds = r.fixed.get("rounds") or []
+        calls = sum(x["calls"] for x in rounds if x.get("server_cpu_by_thread_s"))
+        if not calls:
+            continue
+        used: dict[str, float] = {}
+        kernel: dict[str, float] = {}
+        for x in rounds:
+            for name, sec in (x.get("server_cpu_by_thread_s") or {}).items():
+                used[name] = used.get(name, 0.0) + sec
+            for name, sec in (x.get("server_kernel_by_thread_s") or {}).items():
+                kernel[name] = kernel.get(name, 0.0) + sec
+        parts = [f"{name} {used[name] / calls * 1e6:.1f} ({kernel.get(name, 0.0) / calls * 1e6:.1f})"
+                 for name in sorted(used, key=lambda n: -used[n]) if used[name] / calls >= 0.5e-6]
+        total = sum(used.values()) / calls * 1e6
+        total_kernel = sum(kernel.values()) / calls * 1e6
+        rows.append(f"| {r.row} | {r.server} | {r.count} | {total:.1f} ({total_kernel:.1f}) | "
+                    f"{'; '.join(parts)} |")
+    if not rows:
+        return []
+    return ["", "## Server CPU per call by thread (fixed run)", "",
+            "Microseconds of server CPU per sipp call (a digest REGISTER call is the 401 and "
+            "the 200), in brackets the part spent in the kernel (stime ticks, 10 ms grain); "
+            "threads of one name summed.", "",
+            "| row | server | workers/children | total µs (kernel) | by thread: µs (kernel) |",
+            "|---|---|---|---|---|"] + rows
+
+
 def render(results: list[ConfigResult], meta: dict) -> str:
     out = []
     out.append(f"# Confab vs Kamailio, {meta['date']}")
@@ -883,6 +947,7 @@ def render(results: list[ConfigResult], meta: dict) -> str:
         rt = (cb / kb) if kb and cb else None
         out.append(f"| {row} | {fmt_int(kb)} ({kc}) | {fmt_int(cb)} ({cc}) | "
                    f"{ratio(cb, kb)} | {'-' if rt is None else ('met' if rt >= 2 else 'NOT met')} |")
+    out.extend(render_cpu_split(results, meta))
     out.append("")
     out.append("## Memory per 10,000 registrations (REGISTER/UDP fixed run)")
     out.append("")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,15 @@ def summary_ir(dump: Path) -> int:
     raise RuntimeError(f"no summary in {dump}")
 
 
+def free_server_port() -> int:
+    """A port free for both UDP and TCP, away from the benchmark's fixed one."""
+    start = random.randrange(31000, 39000)
+    for port in range(start, start + 500):
+        if not bench.port_bound(port, True) and not bench.port_bound(port, False):
+            return port
+    raise RuntimeError("no free port for confabd between %d and %d" % (start, start + 500))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,6 +64,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="confab-callgrind-"))
     users = args.warmup + args.calls
     server = bench.Confab(args.workers, None, work, Path(args.confab_bin).resolve(), users)
+    server.port = free_server_port()  # several profiles (or a benchmark) may run at once
     state = work / "state"
     state.mkdir()
     config = state / "confab.yaml"
