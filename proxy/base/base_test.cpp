@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <doctest/doctest.h>
 
+#include <pthread.h>
+
 #include <set>
+#include <string>
+#include <thread>
 
 #include "proxy/base/counters.h"
+#include "proxy/base/hex.h"
 #include "proxy/base/log.h"
 #include "proxy/base/random.h"
 #include "proxy/base/result.h"
@@ -63,6 +68,32 @@ TEST_CASE("random tokens are the right length and differ") {
   }
   CHECK(chars.size() == 36);
   CHECK(random64() != random64());
+}
+
+TEST_CASE("a thread's log tag is also its OS name, cut to the kernel's 15 characters") {
+  auto nameAfter = [](std::string tag) {
+    std::string name;
+    std::thread t([&] {
+      proxy::log::setThreadTag(tag);
+      char buf[32] = {};
+      pthread_getname_np(pthread_self(), buf, sizeof buf);
+      name = buf;
+    });
+    t.join();
+    return name;
+  };
+  CHECK(nameAfter("w0") == "confab-w0");
+  CHECK(nameAfter("store") == "confab-store");
+  CHECK(nameAfter("a-very-long-tag") == "confab-a-very-l");
+}
+
+TEST_CASE("hex output is lowercase, two digits per octet") {
+  const unsigned char bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+  char out[8];
+  proxy::hex::put(out, bytes, sizeof bytes);
+  CHECK(std::string(out, sizeof out) == "000fa5ff");
+  proxy::hex::putByte(out, 0x3c);
+  CHECK(std::string(out, 2) == "3c");
 }
 
 TEST_CASE("log levels parse") {

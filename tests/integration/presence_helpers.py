@@ -56,3 +56,18 @@ def next_notify(ua, call_id, timeout=3.0, answer=200, predicate=None):
         ua.reply(req, answer)
         if req.call_id == call_id and (predicate is None or predicate(req)):
             return req
+
+
+def next_notification(ua, predicate, timeout=3.0):
+    """The next NOTIFY or BENOTIFY to `ua` for which predicate(req) holds, or None after
+    `timeout`. NOTIFYs that come meanwhile are answered 200, BENOTIFYs not at all (the
+    OCS dialect's "best effort" NOTIFY expects no answer)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        req = ua.recv_request(max(0.0, deadline - time.monotonic()))
+        if req is None:
+            return None
+        if req.method == "NOTIFY":
+            ua.reply(req, 200)
+        if req.method in ("NOTIFY", "BENOTIFY") and predicate(req):
+            return req

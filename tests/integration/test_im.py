@@ -410,13 +410,19 @@ class MeshTest(ServerTestCase):
         self.assertIn("m=message", invite.text())
         return invite
 
-    def test_alice_page_mode_bob_and_carol_ocs(self):
+    def page_mode_alice_ocs_bob_and_carol(self):
+        """alice's registered standard endpoint, a UA alice sends from, and bob and carol
+        registered as OCS-dialect (session-mode) clients."""
         end = self.registered("tcp", "alice")
         alice = self.client("tcp", "alice")
         bob = self.client("tcp", "bob")
         carol = self.client("tcp", "carol")
         self.assertStatus(ocs_register(bob), 200, bob)
         self.assertStatus(ocs_register(carol), 200, carol)
+        return end, alice, bob, carol
+
+    def test_alice_page_mode_bob_and_carol_ocs(self):
+        end, alice, bob, carol = self.page_mode_alice_ocs_bob_and_carol()
         conf = self.focus("mesh")
         with AutoAnswer(end) as a:
             # alice adds bob: bob gets a multiparty INVITE from alice (not from the focus).
@@ -503,14 +509,8 @@ class MeshTest(ServerTestCase):
         self.assertEqual(len(a.of_type(ISCOMPOSING)), 1, "typing copies were not merged")
         self.assertIsNone(carol.recv_request(timeout=1), "carol got a further request")
 
-
     def test_ocs_client_whose_connection_goes_leaves(self):
-        end = self.registered("tcp", "alice")
-        alice = self.client("tcp", "alice")
-        bob = self.client("tcp", "bob")
-        carol = self.client("tcp", "carol")
-        self.assertStatus(ocs_register(bob), 200, bob)
-        self.assertStatus(ocs_register(carol), 200, carol)
+        end, alice, bob, carol = self.page_mode_alice_ocs_bob_and_carol()
         conf = self.focus("gone")
         with AutoAnswer(end) as a:
             self.assertStatus(self.refer(alice, conf, "bob"), 202, alice)

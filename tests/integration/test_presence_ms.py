@@ -10,7 +10,7 @@ import time
 import unittest
 
 from confabtest import ServerTestCase
-from presence_helpers import PIDF, pidf, publish
+from presence_helpers import PIDF, next_notification, pidf, publish
 from server import DOMAIN
 
 CATEGORIES = "application/msrtc-event-categories+xml"
@@ -92,17 +92,7 @@ class MsPresenceTest(ServerTestCase):
                           headers=[("Contact", "<%s>" % ua.contact_uri)])
 
     def next_notify(self, ua, predicate=lambda req: True, timeout=3.0):
-        """The next NOTIFY or BENOTIFY to `ua` for which predicate(req) holds (NOTIFYs are
-        answered 200, BENOTIFYs not at all), or None."""
-        deadline = time.monotonic() + timeout
-        while True:
-            req = ua.recv_request(max(0.0, deadline - time.monotonic()))
-            if req is None:
-                return None
-            if req.method == "NOTIFY":
-                ua.reply(req, 200)
-            if req.method in ("NOTIFY", "BENOTIFY") and predicate(req):
-                return req
+        return next_notification(ua, predicate, timeout)
 
     def categories_of(self, user):
         return lambda req: ('uri="%s"' % aor(user)) in req.text()

@@ -17,7 +17,7 @@ import unittest
 
 import test_presence_ms as ms
 from confabtest import ServerTestCase
-from presence_helpers import pidf, publish
+from presence_helpers import next_notification, pidf, publish
 from server import DOMAIN
 
 WINFO = "application/watcherinfo+xml"
@@ -58,17 +58,8 @@ class Dialog:
 
 
 def next_request(ua, predicate, timeout=5.0):
-    """The next NOTIFY/BENOTIFY to `ua` for which predicate(req) holds (NOTIFYs answered
-    200 on the way), or None once `timeout` passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        req = ua.recv_request(max(0.0, deadline - time.monotonic()))
-        if req is None:
-            return None
-        if req.method == "NOTIFY":
-            ua.reply(req, 200)
-        if req.method in ("NOTIFY", "BENOTIFY") and predicate(req):
-            return req
+    """next_notification() with more time: the first NOTIFYs come after a restart."""
+    return next_notification(ua, predicate, timeout)
 
 
 def in_dialog(call_id, pattern=None):

@@ -65,4 +65,17 @@ std::optional<DialogState> dialogFromJson(const json& j) {
   return d;
 }
 
+void saveDialogRecord(PresenceStateStore* store, RecordKind kind, const DialogState& dialog,
+                      const std::string& aor, const json& value, int64_t expires_at_unix) {
+  if (store != nullptr) {
+    store->save(PresenceRecord{kind, dialogKey(dialog), aor, jsonDump(value), expires_at_unix});
+  }
+}
+
+void eraseDialogRecord(PresenceStateStore* store, RecordKind kind, const DialogState& dialog) {
+  if (store != nullptr) {
+    store->erase(kind, dialogKey(dialog));
+  }
+}
+
 }  // namespace core::presence

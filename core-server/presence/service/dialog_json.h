@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "core-server/presence/service/state_store.h"
 #include "core-server/presence/service/subscription.h"
 
 namespace core::presence {
@@ -28,6 +29,12 @@ std::optional<DialogState> dialogFromJson(const nlohmann::json& j);
 // is; a TCP/TLS connection is not, and its id may name another client's connection in
 // this run (ids restart from 1), so "": NOTIFYs go to the remote target instead.
 std::string restoredFlowToken(std::string token);
+
+// The record of a dialog a stage holds (key = dialogKey(dialog)); both do nothing
+// without a store.
+void saveDialogRecord(PresenceStateStore* store, RecordKind kind, const DialogState& dialog,
+                      const std::string& aor, const nlohmann::json& value, int64_t expires_at_unix);
+void eraseDialogRecord(PresenceStateStore* store, RecordKind kind, const DialogState& dialog);
 
 // Members of a stored JSON object, empty / 0 / false when missing or of another type.
 std::string jsonText(const nlohmann::json& j, const char* key);

@@ -111,9 +111,8 @@ void PresenceService::persistSubscription(Subscription& s) {
                 {"cseq", s.cseq_reserved},
                 {"remote_cseq", d.remote_cseq},
                 {"benotify", s.benotify}};
-  store_->save(PresenceRecord{RecordKind::Subscription,
-                              dialogKey(d.call_id, d.local_tag, d.remote_tag), s.presentity,
-                              dump(value), s.expires_at_unix});
+  store_->save(PresenceRecord{RecordKind::Subscription, dialogKey(d), s.presentity, dump(value),
+                              s.expires_at_unix});
 }
 
 std::string ruleKey(std::string_view presentity, const WatcherRule& rule) {
@@ -310,7 +309,7 @@ void PresenceService::restoreSubscription(const PresenceRecord& record) {
   s->cseq_reserved = d.local_cseq;
   auto benotify = j.find("benotify");
   s->benotify = benotify != j.end() && benotify->is_boolean() && benotify->get<bool>();
-  const std::string key = dialogKey(d.call_id, d.local_tag, d.remote_tag);
+  const std::string key = dialogKey(d);
   if (s->format < 0 || s->watcher.empty() || d.call_id.empty() || dialogs_.count(key) != 0) {
     LOG_WARN("presence: dropping unusable subscription record");
     if (store_ != nullptr) {

@@ -121,7 +121,7 @@ SubscribeResult PresenceService::subscribe(SubscribeRequest&& request) {
   }
   s->decision = decision;
   s->owed = true;
-  const std::string key = dialogKey(s->dialog.call_id, s->dialog.local_tag, s->dialog.remote_tag);
+  const std::string key = dialogKey(s->dialog);
   if (dialogs_.count(key) != 0) {
     return subscribeError(482, "Dialog Already Exists");  // a replayed tag triple
   }
@@ -335,7 +335,7 @@ void PresenceService::removeSubscription(SubscriptionId id) {
     return;
   }
   Subscription& s = *it->second;
-  const std::string key = dialogKey(s.dialog.call_id, s.dialog.local_tag, s.dialog.remote_tag);
+  const std::string key = dialogKey(s.dialog);
   dialogs_.erase(key);
   if (Presentity* p = findPresentity(s.presentity)) {
     p->watchers.erase(id);

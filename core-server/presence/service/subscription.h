@@ -36,6 +36,9 @@ struct DialogState {
 // Call-ID + both tags: how in-dialog requests find their subscription.
 std::string dialogKey(std::string_view call_id, std::string_view local_tag,
                       std::string_view remote_tag);
+inline std::string dialogKey(const DialogState& d) {
+  return dialogKey(d.call_id, d.local_tag, d.remote_tag);
+}
 
 enum class SubscriptionStatus : uint8_t { Pending, Active };
 

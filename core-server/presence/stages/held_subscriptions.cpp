@@ -92,16 +92,13 @@ void saveHeld(PresenceStateStore* store, RecordKind kind, const std::string& aor
   if (store == nullptr || held.terminating) {
     return;
   }
-  const DialogState& d = held.dialog;
-  store->save(PresenceRecord{kind, dialogKey(d.call_id, d.local_tag, d.remote_tag), aor,
-                             jsonDump(value), held.expires_at_unix});
+  saveDialogRecord(store, kind, held.dialog, aor, value, held.expires_at_unix);
   held.stored = true;
 }
 
 void eraseHeld(PresenceStateStore* store, RecordKind kind, HeldSubscription& held) {
-  if (store != nullptr && held.stored) {
-    const DialogState& d = held.dialog;
-    store->erase(kind, dialogKey(d.call_id, d.local_tag, d.remote_tag));
+  if (held.stored) {
+    eraseDialogRecord(store, kind, held.dialog);
   }
   held.stored = false;
 }
@@ -133,7 +130,7 @@ bool DialogIndex::add(DialogState& dialog, SubscriptionId id) {
   if (dialog.local_tag.empty()) {
     dialog.local_tag = proxy::randomToken(12);
   }
-  return by_key_.emplace(dialogKey(dialog.call_id, dialog.local_tag, dialog.remote_tag), id).second;
+  return by_key_.emplace(dialogKey(dialog), id).second;
 }
 
 std::optional<SubscriptionId> DialogIndex::find(std::string_view call_id,
@@ -146,8 +143,6 @@ std::optional<SubscriptionId> DialogIndex::find(std::string_view call_id,
   return it->second;
 }
 
-void DialogIndex::erase(const DialogState& dialog) {
-  by_key_.erase(dialogKey(dialog.call_id, dialog.local_tag, dialog.remote_tag));
-}
+void DialogIndex::erase(const DialogState& dialog) { by_key_.erase(dialogKey(dialog)); }
 
 }  // namespace core::presence

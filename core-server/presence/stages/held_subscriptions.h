@@ -85,7 +85,7 @@ class DialogIndex {
   // Gives `dialog` a local tag when it has none; false when its dialog is already known.
   bool add(DialogState& dialog, SubscriptionId id);
   bool contains(const DialogState& dialog) const {
-    return by_key_.count(dialogKey(dialog.call_id, dialog.local_tag, dialog.remote_tag)) != 0;
+    return by_key_.count(dialogKey(dialog)) != 0;
   }
   std::optional<SubscriptionId> find(std::string_view call_id, std::string_view local_tag,
                                      std::string_view remote_tag) const;

@@ -241,7 +241,7 @@ void MsPresence::onSelfSubscribe(RequestContext& ctx, const std::string& aor, st
     sendNotify(d, content_type, body);
   }
   if (expires != 0) {
-    std::string key = dialogKey(d.dialog.call_id, d.dialog.local_tag, d.dialog.remote_tag);
+    std::string key = dialogKey(d.dialog);
     SelfDialog& kept = dialogs_[key] = std::move(d);
     persistSelf(kept);
     scheduleExpiry(key, kept.expires_ms);

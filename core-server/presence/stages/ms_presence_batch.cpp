@@ -92,8 +92,7 @@ proxy::routing::Verdict MsPresence::onBatchSubscribe(proxy::routing::ContextPtr&
       starts.emplace_back(presentity, std::move(s));
     }
   }
-  const std::string key =
-      dialogKey(batch.dialog.call_id, batch.dialog.local_tag, batch.dialog.remote_tag);
+  const std::string key = dialogKey(batch.dialog);
   // Piggy-backing needs a live subscription: a fetch (Expires 0) ends with NOTIFYs.
   const bool piggyback =
       expires != 0 && !starts.empty() && supports(request, "ms-piggyback-first-notify");

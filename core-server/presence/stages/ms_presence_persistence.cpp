@@ -18,12 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-void eraseRecord(PresenceStateStore* store, RecordKind kind, const DialogState& d) {
-  if (store != nullptr) {
-    store->erase(kind, dialogKey(d.call_id, d.local_tag, d.remote_tag));
-  }
-}
-
 // The stored expiry on the monotonic clock; nullopt once it has passed.
 std::optional<int64_t> restoredDeadline(const PresenceRecord& record, const proxy::Clock& clock) {
   const int64_t left_s = record.expires_at - clock.unixSeconds();
@@ -48,15 +42,13 @@ void MsPresence::persistSelf(SelfDialog& d) {
   value["categories"] = d.sections.categories;
   value["containers"] = d.sections.containers;
   value["subscribers"] = d.sections.subscribers;
-  store_->save(PresenceRecord{RecordKind::MsSelf,
-                              dialogKey(d.dialog.call_id, d.dialog.local_tag, d.dialog.remote_tag),
-                              d.aor, jsonDump(value), d.expires_at_unix});
+  saveDialogRecord(store_, RecordKind::MsSelf, d.dialog, d.aor, value, d.expires_at_unix);
   d.stored = true;
 }
 
 void MsPresence::eraseSelf(SelfDialog& d) {
   if (d.stored) {
-    eraseRecord(store_, RecordKind::MsSelf, d.dialog);
+    eraseDialogRecord(store_, RecordKind::MsSelf, d.dialog);
   }
   d.stored = false;
 }
@@ -72,15 +64,13 @@ void MsPresence::persistBatch(Batch& b) {
   json value = dialogToJson(b.dialog, b.dialog.local_cseq);  // NOTIFYs use the members' dialogs
   value["members"] = std::move(members);
   value["expires_s"] = b.expires_s;
-  store_->save(PresenceRecord{RecordKind::MsBatch,
-                              dialogKey(b.dialog.call_id, b.dialog.local_tag, b.dialog.remote_tag),
-                              b.aor, jsonDump(value), b.expires_at_unix});
+  saveDialogRecord(store_, RecordKind::MsBatch, b.dialog, b.aor, value, b.expires_at_unix);
   b.stored = true;
 }
 
 void MsPresence::eraseBatch(Batch& b) {
   if (b.stored) {
-    eraseRecord(store_, RecordKind::MsBatch, b.dialog);
+    eraseDialogRecord(store_, RecordKind::MsBatch, b.dialog);
   }
   b.stored = false;
 }
